@@ -1,0 +1,48 @@
+#pragma once
+/// The SIMD vocabulary every kernel uses, and the differences between xsimd versions.
+///
+/// Kernels are templated on an xsimd architecture tag (`Arch`); the network instantiates them
+/// with `tenet::simd::default_arch`, the best instruction set the translation unit was
+/// compiled for. Tests also run them with `fallback_arch` to cover a second width.
+
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+namespace tenet::simd {
+
+/// The widest instruction set enabled by the compiler flags (AVX2 + FMA with -march=x86-64-v3).
+using default_arch = xsimd::default_arch;
+
+/// A narrower architecture, for testing kernels at a second vector width. (xsimd 8 has no
+/// scalar "generic" batch; later xsimd versions call the fallback `common`.)
+#if XSIMD_WITH_SSE2
+using fallback_arch = xsimd::sse2;
+#else
+using fallback_arch = xsimd::default_arch;
+#endif
+
+template <class Arch>
+using vfloat = xsimd::batch<float, Arch>;
+
+/// Number of floats in one register of `Arch`.
+template <class Arch>
+inline constexpr std::size_t lanes = vfloat<Arch>::size;
+
+/// Horizontal sum (xsimd 8 spells it `hadd`; xsimd 11+ `reduce_add`).
+template <class Arch>
+inline float reduce_sum(vfloat<Arch> v) noexcept {
+  return xsimd::hadd(v);
+}
+
+template <class Arch>
+inline vfloat<Arch> load(const float* p) noexcept {
+  return vfloat<Arch>::load_unaligned(p);
+}
+
+template <class Arch>
+inline void store(float* p, vfloat<Arch> v) noexcept {
+  v.store_unaligned(p);
+}
+
+}  // namespace tenet::simd

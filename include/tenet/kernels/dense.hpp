@@ -1,0 +1,63 @@
+#pragma once
+/// Fully connected layer: y = x W + b, weights in Keras order [inputs][units].
+
+#include <cstddef>
+
+#include "../config.hpp"
+#include "arch.hpp"
+
+namespace tenet::kernels {
+
+/// Dense geometry known at compile time.
+template <std::size_t In, std::size_t Units>
+struct static_dense_dims {
+  static constexpr std::size_t inputs = In, units = Units;
+};
+
+/// The same geometry at run time.
+struct dense_dims {
+  std::size_t inputs, units;
+};
+
+namespace detail {
+
+template <class Arch, std::size_t Blocks, class Dims>
+TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RESTRICT x,
+                                            const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                            float* TENET_RESTRICT y, std::size_t u) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  V acc[Blocks];
+  for (std::size_t b = 0; b < Blocks; ++b) acc[b] = simd::load<Arch>(bias + u + b * L);
+  for (std::size_t i = 0; i < d.inputs; ++i) {
+    const V xv(x[i]);
+    const float* w = weights + i * d.units + u;
+    for (std::size_t b = 0; b < Blocks; ++b) acc[b] = xsimd::fma(xv, simd::load<Arch>(w + b * L), acc[b]);
+  }
+  for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(y + u + b * L, acc[b]);
+}
+
+}  // namespace detail
+
+/// Units [unit_begin, unit_end) of y = x W + b for one example.
+/// `x` is [inputs], `weights` [inputs][units], `bias` and `y` [units].
+template <class Arch, class Dims>
+void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin,
+                   std::size_t unit_end) {
+  constexpr std::size_t L = simd::lanes<Arch>;
+  constexpr std::size_t max_blocks = 4;
+  if (unit_end - unit_begin < L) {
+    for (std::size_t u = unit_begin; u < unit_end; ++u) y[u] = bias[u];
+    for (std::size_t i = 0; i < d.inputs; ++i)
+      for (std::size_t u = unit_begin; u < unit_end; ++u) y[u] += x[i] * weights[i * d.units + u];
+    return;
+  }
+  std::size_t u = unit_begin;
+  for (; u + max_blocks * L <= unit_end; u += max_blocks * L) detail::dense_units_vector<Arch, max_blocks>(d, x, weights, bias, y, u);
+  for (; u + L <= unit_end; u += L) detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, u);
+  // Overlapping last register: recomputes a few units with identical results.
+  if (u < unit_end) detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, unit_end - L);
+}
+
+}  // namespace tenet::kernels

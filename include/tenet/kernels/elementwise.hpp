@@ -1,0 +1,65 @@
+#pragma once
+/// Activation functions applied value by value, and softmax.
+///
+/// Every function reads `in` and writes `out`, which must not overlap.
+
+#include <cmath>
+#include <cstddef>
+
+#include "../config.hpp"
+#include "arch.hpp"
+
+namespace tenet::kernels {
+
+namespace detail {
+
+/// Applies `vector_op` to whole registers and `scalar_op` to the tail.
+template <class Arch, class VectorOp, class ScalarOp>
+TENET_ALWAYS_INLINE void map(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t n,
+                             VectorOp vector_op, ScalarOp scalar_op) {
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t vector_end = n - n % L;
+  for (std::size_t i = 0; i < vector_end; i += L) simd::store<Arch>(out + i, vector_op(simd::load<Arch>(in + i)));
+  for (std::size_t i = vector_end; i < n; ++i) out[i] = scalar_op(in[i]);
+}
+
+}  // namespace detail
+
+/// out = max(in, 0)
+template <class Arch>
+void relu_forward(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t n) {
+  const simd::vfloat<Arch> zero(0.0f);
+  detail::map<Arch>(in, out, n, [&](auto v) { return xsimd::max(v, zero); },
+                    [](float v) { return v > 0.0f ? v : 0.0f; });
+}
+
+/// out = tanh(in)
+template <class Arch>
+void tanh_forward(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t n) {
+  detail::map<Arch>(in, out, n, [](auto v) { return xsimd::tanh(v); }, [](float v) { return std::tanh(v); });
+}
+
+/// out = 1 / (1 + exp(-in))
+template <class Arch>
+void sigmoid_forward(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t n) {
+  const simd::vfloat<Arch> one(1.0f);
+  detail::map<Arch>(in, out, n, [&](auto v) { return one / (one + xsimd::exp(-v)); },
+                    [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+}
+
+/// out = exp(in - max) / sum(exp(in - max)): subtracting the maximum keeps exp from
+/// overflowing and does not change the result.
+template <class Arch>
+void softmax_forward(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t n) {
+  float largest = in[0];
+  for (std::size_t i = 1; i < n; ++i) largest = in[i] > largest ? in[i] : largest;
+  float sum = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = std::exp(in[i] - largest);
+    sum += out[i];
+  }
+  const float scale = 1.0f / sum;
+  for (std::size_t i = 0; i < n; ++i) out[i] *= scale;
+}
+
+}  // namespace tenet::kernels

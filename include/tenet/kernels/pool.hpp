@@ -1,0 +1,67 @@
+#pragma once
+/// Max pooling, channels last, `valid` windows.
+
+#include <cstddef>
+#include <limits>
+
+#include "../config.hpp"
+#include "arch.hpp"
+
+namespace tenet::kernels {
+
+/// Pooling geometry known at compile time.
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t PH, std::size_t PW, std::size_t SH,
+          std::size_t SW, std::size_t OH, std::size_t OW>
+struct static_pool_dims {
+  static constexpr std::size_t in_height = H, in_width = W, channels = C;
+  static constexpr std::size_t window_height = PH, window_width = PW;
+  static constexpr std::size_t stride_height = SH, stride_width = SW;
+  static constexpr std::size_t out_height = OH, out_width = OW;
+};
+
+/// The same geometry at run time.
+struct pool_dims {
+  std::size_t in_height, in_width, channels;
+  std::size_t window_height, window_width;
+  std::size_t stride_height, stride_width;
+  std::size_t out_height, out_width;
+};
+
+/// Output rows [row_begin, row_end) of a max pooling: each output is the largest input in
+/// its window, channel by channel. `in` is [H][W][C], `out` [OH][OW][C].
+template <class Arch, class Dims>
+void max_pool_forward(const Dims& d, const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t row_begin,
+                      std::size_t row_end) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  for (std::size_t oh = row_begin; oh < row_end; ++oh) {
+    for (std::size_t ow = 0; ow < d.out_width; ++ow) {
+      const float* window = in + (oh * d.stride_height * d.in_width + ow * d.stride_width) * d.channels;
+      float* o = out + (oh * d.out_width + ow) * d.channels;
+      auto vector_block = [&](std::size_t c) {
+        V m = simd::load<Arch>(window + c);
+        for (std::size_t ph = 0; ph < d.window_height; ++ph)
+          for (std::size_t pw = 0; pw < d.window_width; ++pw)
+            m = xsimd::max(m, simd::load<Arch>(window + (ph * d.in_width + pw) * d.channels + c));
+        simd::store<Arch>(o + c, m);
+      };
+      if (d.channels >= L) {
+        std::size_t c = 0;
+        for (; c + L <= d.channels; c += L) vector_block(c);
+        if (c < d.channels) vector_block(d.channels - L);  // overlapping tail, same values
+      } else {
+        for (std::size_t c = 0; c < d.channels; ++c) {
+          float m = -std::numeric_limits<float>::infinity();
+          for (std::size_t ph = 0; ph < d.window_height; ++ph)
+            for (std::size_t pw = 0; pw < d.window_width; ++pw) {
+              const float v = window[(ph * d.in_width + pw) * d.channels + c];
+              m = v > m ? v : m;
+            }
+          o[c] = m;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace tenet::kernels

@@ -1,0 +1,83 @@
+#pragma once
+/// `conv2d<Filters, kernel<KH, KW>, Options...>`: 2-D convolution with bias.
+
+#include <cstddef>
+#include <string>
+
+#include "../detail/options.hpp"
+#include "../diagnostics.hpp"
+#include "../kernels/conv2d.hpp"
+#include "../parallel/execution.hpp"
+#include "../shape.hpp"
+
+namespace tenet {
+
+/// A convolution with `Filters` output channels and a `kernel<KH, KW>` window.
+/// Options, in any order: `same` or `valid` (default `valid`, as in Keras) and `stride<S>` or
+/// `stride<SH, SW>` (default 1). Input (H, W, C), output (OH, OW, Filters); weights
+/// (KH, KW, C, Filters) in Keras order, then `Filters` biases.
+template <std::size_t Filters, class Kernel, class... Options>
+struct conv2d {
+  static_assert(detail::is_kernel_v<Kernel>,
+                "tenet::conv2d<Filters, Kernel, Options...>: the second argument must be a window "
+                "such as tenet::kernel<3, 3>");
+
+  using stride_type = typename detail::find_stride<stride<1>, Options...>::type;
+  static constexpr bool same_padding = detail::has_same_padding_v<Options...>;
+
+  template <class In>
+  static constexpr verdict check() {
+    constexpr int options = detail::option_problem<true, Options...>();
+    if constexpr (options == 1) return verdict::unknown_option;
+    else if constexpr (options == 2) return verdict::conflicting_options;
+    else if constexpr (Filters == 0 || Kernel::height == 0 || Kernel::width == 0) return verdict::zero_size;
+    else if constexpr (stride_type::height == 0 || stride_type::width == 0) return verdict::zero_stride;
+    else if constexpr (In::rank != 3) return verdict::needs_image_input;
+    else if constexpr (!same_padding && (In::dims[0] < Kernel::height || In::dims[1] < Kernel::width))
+      return verdict::kernel_larger_than_input;
+    else return verdict::ok;
+  }
+
+  static std::string describe() {
+    std::string text = "conv2d " + std::to_string(Filters) + "@" + std::to_string(Kernel::height) + "x" +
+                       std::to_string(Kernel::width) + (same_padding ? " same" : " valid");
+    if (stride_type::height != 1 || stride_type::width != 1)
+      text += " /" + std::to_string(stride_type::height) + "x" + std::to_string(stride_type::width);
+    return text;
+  }
+
+  /// The layer bound to its input shape.
+  template <class In>
+  struct at {
+    static constexpr std::size_t H = In::dims[0], W = In::dims[1], C = In::dims[2];
+    static constexpr std::size_t KH = Kernel::height, KW = Kernel::width;
+    static constexpr std::size_t SH = stride_type::height, SW = stride_type::width;
+    static constexpr std::size_t OH = same_padding ? geometry::same_out(H, SH) : geometry::valid_out(H, KH, SH);
+    static constexpr std::size_t OW = same_padding ? geometry::same_out(W, SW) : geometry::valid_out(W, KW, SW);
+    static constexpr std::size_t pad_top = same_padding ? geometry::same_pad_before(H, KH, SH) : 0;
+    static constexpr std::size_t pad_left = same_padding ? geometry::same_pad_before(W, KW, SW) : 0;
+
+    using input_shape = In;
+    using output_shape = shape<OH, OW, Filters>;
+    using weight_shape = shape<KH, KW, C, Filters>;
+    using bias_shape = shape<Filters>;
+    static constexpr std::size_t weight_count = weight_shape::size;
+    static constexpr std::size_t bias_count = Filters;
+    static constexpr std::size_t fan_in = KH * KW * C;
+    static constexpr std::size_t fan_out = KH * KW * Filters;
+    /// Multiply-adds of the full window at every output, counted as 2 (padding included, as
+    /// frameworks count it).
+    static constexpr std::size_t flops = 2 * OH * OW * KH * KW * C * Filters;
+    using dims = kernels::static_conv2d_dims<H, W, C, Filters, KH, KW, SH, SW, OH, OW, pad_top, pad_left>;
+
+    template <class Arch>
+    static void forward(const float* weights, const float* biases, const float* in, float* out,
+                        parallel::policy p) {
+      parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
+        kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end);
+      });
+    }
+  };
+};
+
+}  // namespace tenet

@@ -1,0 +1,78 @@
+#pragma once
+/// `dropout<Rate>`: while training, zeroes a fraction `Rate` of the values; at inference,
+/// passes them through unchanged.
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include "../diagnostics.hpp"
+#include "../parallel/execution.hpp"
+#include "../shape.hpp"
+
+namespace tenet {
+
+namespace detail {
+
+/// Shared by both spellings of dropout; `Rate::value` is the dropped fraction.
+template <class Rate>
+struct dropout_layer {
+  static constexpr float rate = Rate::value;
+
+  template <class In>
+  static constexpr verdict check() {
+    if constexpr (!(rate >= 0.0f && rate < 1.0f)) return verdict::rate_out_of_range;
+    else return verdict::ok;
+  }
+
+  static std::string describe() {
+    return "dropout " + std::to_string(static_cast<int>(rate * 1000.0f + 0.5f) / 10) + "%";
+  }
+
+  template <class In>
+  struct at {
+    using input_shape = In;
+    using output_shape = In;
+    static constexpr std::size_t weight_count = 0, bias_count = 0;
+    static constexpr std::size_t flops = 0;
+
+    /// Inference: the identity (training scales the kept values by 1 / (1 - rate) instead,
+    /// so nothing needs rescaling here).
+    template <class Arch>
+    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
+      std::memcpy(out, in, In::size * sizeof(float));
+    }
+  };
+};
+
+template <std::size_t Num, std::size_t Den>
+struct ratio_rate {
+  static constexpr float value = Den == 0 ? -1.0f : static_cast<float>(Num) / static_cast<float>(Den);
+};
+
+}  // namespace detail
+
+/// Dropout with the rate as a fraction Num / Den: `dropout_ratio<1, 2>` drops half. Works on
+/// every compiler, including clang 14, which cannot take a float template argument.
+template <std::size_t Num, std::size_t Den>
+struct dropout_ratio : detail::dropout_layer<detail::ratio_rate<Num, Den>> {};
+
+#if defined(__cpp_nontype_template_args) && __cpp_nontype_template_args >= 201911L
+#define TENET_HAS_FLOAT_TEMPLATE_ARGS 1
+namespace detail {
+template <float Rate>
+struct float_rate {
+  static constexpr float value = Rate;
+};
+}  // namespace detail
+
+/// Dropout written as Keras writes it: `dropout<0.5f>` drops half of the values while
+/// training. Needs float template arguments (g++ 11+, clang 18+); use `dropout_ratio`
+/// otherwise.
+template <float Rate>
+struct dropout : detail::dropout_layer<detail::float_rate<Rate>> {};
+#else
+#define TENET_HAS_FLOAT_TEMPLATE_ARGS 0
+#endif
+
+}  // namespace tenet

@@ -1,0 +1,41 @@
+#pragma once
+/// `expect<shape<...>>`: a checkpoint you place between layers to state the shape you
+/// believe flows there. It computes nothing; if the shape differs, compilation stops.
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "../diagnostics.hpp"
+#include "../parallel/execution.hpp"
+#include "../shape.hpp"
+
+namespace tenet {
+
+/// Compile-time assertion that the incoming shape is `Expected`.
+template <class Expected>
+struct expect {
+  template <class In>
+  static constexpr verdict check() {
+    if constexpr (std::is_same_v<In, Expected>) return verdict::ok;
+    else return verdict::unexpected_shape;
+  }
+
+  static std::string describe() { return "expect " + to_string<Expected>(); }
+
+  template <class In>
+  struct at {
+    using input_shape = In;
+    using output_shape = In;
+    static constexpr std::size_t weight_count = 0, bias_count = 0;
+    static constexpr std::size_t flops = 0;
+
+    template <class Arch>
+    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
+      std::memcpy(out, in, In::size * sizeof(float));
+    }
+  };
+};
+
+}  // namespace tenet

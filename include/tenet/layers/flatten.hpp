@@ -1,0 +1,37 @@
+#pragma once
+/// `flatten`: an image (H, W, C) becomes a vector (H*W*C), in memory order.
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include "../diagnostics.hpp"
+#include "../parallel/execution.hpp"
+#include "../shape.hpp"
+
+namespace tenet {
+
+/// Reshapes any shape to rank 1 without moving values (channels last, as Keras flattens).
+struct flatten {
+  template <class In>
+  static constexpr verdict check() {
+    return verdict::ok;
+  }
+
+  static std::string describe() { return "flatten"; }
+
+  template <class In>
+  struct at {
+    using input_shape = In;
+    using output_shape = shape<In::size>;
+    static constexpr std::size_t weight_count = 0, bias_count = 0;
+    static constexpr std::size_t flops = 0;
+
+    template <class Arch>
+    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
+      std::memcpy(out, in, In::size * sizeof(float));
+    }
+  };
+};
+
+}  // namespace tenet

@@ -1,0 +1,298 @@
+#pragma once
+/// `network<input<...>, Layers...>`: a feed-forward network whose every shape, size and
+/// kernel is fixed by its type.
+///
+/// The layers are listed in data-flow order. While the type is being formed, each layer is
+/// checked against the shape the previous one produces (see diagnostics.hpp) and bound to it;
+/// the result is a list of bound layers (`detail::bound<Layer, InputShape>`), each knowing its
+/// exact sizes. A network object owns one aligned array holding every layer's parameters.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iostream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/range.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+#include "concepts.hpp"
+#include "config.hpp"
+#include "detail/aligned.hpp"
+#include "detail/chain.hpp"
+#include "detail/random.hpp"
+#include "diagnostics.hpp"
+#include "io/summary.hpp"
+#include "kernels/arch.hpp"
+#include "layer_view.hpp"
+#include "layers/input.hpp"
+#include "parallel/execution.hpp"
+#include "shape.hpp"
+#include "tensor.hpp"
+
+namespace tenet {
+
+namespace detail {
+
+/// The input's shape, or `invalid_shape` (after reporting) when the first argument is not a
+/// proper `input<...>`.
+template <class First>
+struct input_traits {
+  static constexpr bool valid = check_network_input<First>::ok;
+  using shape_type = invalid_shape;
+};
+template <class First>
+  requires is_input_v<First>
+struct input_traits<First> {
+  static constexpr bool valid = true;
+  using shape_type = typename First::shape_type;
+};
+
+/// Rounds a float count up to a whole cache line, so every layer's weights and biases start
+/// 64-byte aligned.
+constexpr std::size_t round_to_line(std::size_t floats) {
+  constexpr std::size_t per_line = alignment / sizeof(float);
+  return (floats + per_line - 1) / per_line * per_line;
+}
+
+template <class In, class Out, class Layers>
+class network_base;
+
+template <class In, class Out, class... Bs>
+class network_base<In, Out, bound_list<Bs...>> {
+ public:
+  /// The shape of one example.
+  using input_shape = In;
+  /// The shape of one prediction.
+  using output_shape = Out;
+  /// Number of layers after the input.
+  static constexpr std::size_t depth = sizeof...(Bs);
+  /// False after a shape error (already reported): the network then computes nothing, so the
+  /// one error is not followed by others.
+  static constexpr bool shapes_valid = !std::is_same_v<Out, invalid_shape>;
+
+ private:
+  static constexpr auto bound_types = boost::hana::tuple_t<Bs...>;
+  static constexpr auto indices = boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<depth>);
+
+ public:
+  /// Layer `I` (0 = first after the input) bound to its input shape.
+  template <std::size_t I>
+  using bound_layer = typename decltype(+boost::hana::at_c<I>(bound_types))::type;
+  /// The layer spec at index I, e.g. `conv2d<16, kernel<2, 2>, same>`.
+  template <std::size_t I>
+  using layer_type = typename bound_layer<I>::layer_type;
+  /// The shape layer I produces.
+  template <std::size_t I>
+  using layer_output_shape = typename bound_layer<I>::output_shape;
+
+  /// Trainable parameters: every weight and bias.
+  static constexpr std::size_t param_count = (std::size_t{0} + ... + (Bs::weight_count + Bs::bias_count));
+  /// Floating-point operations of one forward pass for one example (a multiply-add is 2).
+  static constexpr std::size_t flops = (std::size_t{0} + ... + Bs::flops);
+
+ private:
+  struct layout {
+    std::array<std::size_t, depth + 1> weight_offset{};
+    std::array<std::size_t, depth + 1> bias_offset{};
+    std::size_t total = 0;
+  };
+  static constexpr layout compute_layout() {
+    layout l{};
+    constexpr std::size_t weights[] = {Bs::weight_count..., 0};
+    constexpr std::size_t biases[] = {Bs::bias_count..., 0};
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < depth; ++i) {
+      l.weight_offset[i] = at;
+      at += round_to_line(weights[i]);
+      l.bias_offset[i] = at;
+      at += round_to_line(biases[i]);
+    }
+    l.total = at;
+    return l;
+  }
+  static constexpr layout layout_ = compute_layout();
+
+ public:
+  /// Largest activation of one example, in floats (the input included).
+  static constexpr std::size_t max_activation = std::max({In::size, Bs::output_shape::size...});
+  /// Bytes of parameter storage (with per-layer alignment padding).
+  static constexpr std::size_t parameter_bytes = layout_.total * sizeof(float);
+  /// Bytes of all layer outputs of one example (what training keeps for the backward pass).
+  static constexpr std::size_t activation_bytes = (std::size_t{0} + ... + Bs::output_shape::size) * sizeof(float);
+  /// Bytes of scratch one forward pass needs per thread (two ping-pong buffers).
+  static constexpr std::size_t scratch_bytes = 2 * max_activation * sizeof(float);
+
+  /// Parameters are Glorot-uniform (Keras's default) from seed 0, biases zero.
+  network_base() : params_(layout_.total) { initialize(0); }
+
+  /// Re-draws every weight from a Glorot-uniform distribution (limit sqrt(6 / (fan_in +
+  /// fan_out))) with the given seed and zeroes every bias. The same seed gives the same
+  /// weights on every platform.
+  void initialize(std::uint64_t seed) {
+    random_generator rng(seed);
+    for_each_layer([&](auto view) {
+      using B = bound_layer<decltype(view)::index>;
+      if constexpr (Trainable<B>) {
+        const float limit = std::sqrt(6.0f / static_cast<float>(B::fan_in + B::fan_out));
+        for (float& w : view.weights()) w = rng.uniform(-limit, limit);
+        for (float& b : view.biases()) b = 0.0f;
+      }
+    });
+  }
+
+  /// Weights and biases of layer I (0 = first after the input).
+  template <std::size_t I>
+  auto layer() noexcept {
+    static_assert(I < depth, "tenet::network::layer<I>: I is past the last layer (layers are numbered from 0, as in summary())");
+    return layer_view<I, bound_layer<I>, false>(params_.data() + layout_.weight_offset[I],
+                                                params_.data() + layout_.bias_offset[I]);
+  }
+  template <std::size_t I>
+  auto layer() const noexcept {
+    static_assert(I < depth, "tenet::network::layer<I>: I is past the last layer (layers are numbered from 0, as in summary())");
+    return layer_view<I, bound_layer<I>, true>(params_.data() + layout_.weight_offset[I],
+                                               params_.data() + layout_.bias_offset[I]);
+  }
+
+  /// Calls `f(layer<I>())` for every layer, in order.
+  template <class F>
+  void for_each_layer(F&& f) {
+    boost::hana::for_each(indices, [&](auto i) { f(layer<decltype(i)::value>()); });
+  }
+  template <class F>
+  void for_each_layer(F&& f) const {
+    boost::hana::for_each(indices, [&](auto i) { f(layer<decltype(i)::value>()); });
+  }
+
+  /// Runs one example through the network.
+  template <class S>
+  tensor<float, Out> predict(const tensor<float, S>& x) const {
+    constexpr bool shape_ok = check_input<expected<In>, given<S>>::ok;
+    tensor<float, Out> y;
+    if constexpr (shape_ok && shapes_valid) forward(x.data(), y.data(), parallel::policy::split);
+    return y;
+  }
+
+  /// Runs a batch, examples spread over TBB's threads. `xs` and `ys` must have the same
+  /// length (std::invalid_argument otherwise).
+  template <class S>
+  void predict(std::span<const tensor<float, S>> xs, std::span<tensor<float, Out>> ys) const {
+    constexpr bool shape_ok = check_input<expected<In>, given<S>>::ok;
+    if constexpr (shape_ok && shapes_valid) {
+      if (xs.size() != ys.size())
+        throw std::invalid_argument("tenet::network::predict: " + std::to_string(xs.size()) + " inputs but room for " +
+                                    std::to_string(ys.size()) + " outputs");
+      parallel::for_ranges(xs.size(), parallel::grain_for(flops + max_activation), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) forward(xs[i].data(), ys[i].data(), parallel::policy::serial);
+      });
+    }
+  }
+
+  /// Runs a batch held in a vector and returns the predictions.
+  template <class S>
+  std::vector<tensor<float, Out>> predict(const std::vector<tensor<float, S>>& xs) const {
+    std::vector<tensor<float, Out>> ys(xs.size());
+    predict(std::span<const tensor<float, S>>(xs), std::span<tensor<float, Out>>(ys));
+    return ys;
+  }
+
+  /// Every layer's output for one example, as a tuple of tensors (the lecture's "look at the
+  /// feature maps"): element I is what layer I produced.
+  template <class S>
+  std::tuple<tensor<float, typename Bs::output_shape>...> activations(const tensor<float, S>& x) const {
+    constexpr bool shape_ok = check_input<expected<In>, given<S>>::ok;
+    std::tuple<tensor<float, typename Bs::output_shape>...> outs;
+    if constexpr (shape_ok) {
+      boost::hana::for_each(indices, [&](auto i) {
+        constexpr std::size_t I = decltype(i)::value;
+        const float* src;
+        if constexpr (I == 0) src = x.data();
+        else src = std::get<I - 1>(outs).data();
+        run_layer<I>(src, std::get<I>(outs).data(), parallel::policy::split);
+      });
+    }
+    return outs;
+  }
+
+  /// Prints a Keras-like table: each layer, its output shape, its parameter count, totals.
+  static void summary(std::ostream& os = std::cout) {
+    std::vector<io::summary_row> rows;
+    rows.push_back({"", "input", to_string<In>(), 0});
+    boost::hana::for_each(indices, [&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      using B = bound_layer<I>;
+      rows.push_back({std::to_string(I), B::layer_type::describe(), to_string<typename B::output_shape>(),
+                      B::weight_count + B::bias_count});
+    });
+    io::print_summary_table(os, rows, {param_count, flops, parameter_bytes, activation_bytes});
+  }
+
+  /// The forward pass on raw pointers: `x` holds input_shape::size floats, `y` receives
+  /// output_shape::size floats. Uses no heap for networks whose scratch fits in 256 KiB
+  /// (the stack); larger ones use a per-thread buffer allocated on first use.
+  template <class Arch = simd::default_arch>
+  void forward(const float* x, float* y, parallel::policy p) const {
+    if constexpr (depth == 0) {
+      std::memcpy(y, x, In::size * sizeof(float));
+    } else if constexpr (scratch_bytes <= 256 * 1024) {
+      alignas(alignment) float scratch[2][max_activation];
+      forward_with<Arch>(x, y, scratch[0], scratch[1], p);
+    } else {
+      thread_local aligned_floats scratch(2 * round_to_line(max_activation));
+      forward_with<Arch>(x, y, scratch.data(), scratch.data() + round_to_line(max_activation), p);
+    }
+  }
+
+ private:
+  template <std::size_t I, class Arch = simd::default_arch>
+  void run_layer(const float* in, float* out, parallel::policy p) const {
+    bound_layer<I>::template forward<Arch>(params_.data() + layout_.weight_offset[I], params_.data() + layout_.bias_offset[I], in,
+                                           out, p);
+  }
+
+  template <class Arch>
+  void forward_with(const float* x, float* y, float* even, float* odd, parallel::policy p) const {
+    boost::hana::for_each(indices, [&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      const float* src = I == 0 ? x : (I % 2 == 1 ? even : odd);
+      float* dst = I + 1 == depth ? y : (I % 2 == 0 ? even : odd);
+      run_layer<I, Arch>(src, dst, p);
+    });
+  }
+
+  aligned_floats params_;
+};
+
+}  // namespace detail
+
+/// A network as a type: `network<input<28, 28, 1>, conv2d<16, kernel<2, 2>, same>, relu,
+/// max_pool<2>, flatten, dense<10>, softmax>`. The first argument is the input shape; the
+/// rest are layers in data-flow order. Every shape is checked when the type is formed.
+///
+/// Example: examples/summary.cpp
+template <class Input, class... Layers>
+class network
+    : public detail::network_base<typename detail::input_traits<Input>::shape_type,
+                                  typename detail::chain<0, typename detail::input_traits<Input>::shape_type, Layers...>::output,
+                                  typename detail::chain<0, typename detail::input_traits<Input>::shape_type, Layers...>::layers> {
+  using chain_type = detail::chain<0, typename detail::input_traits<Input>::shape_type, Layers...>;
+
+ public:
+  /// False when a shape check failed (the compiler has already said why).
+  static constexpr bool valid = detail::input_traits<Input>::valid && chain_type::valid;
+  /// Number of layers after the input, as written.
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+};
+
+}  // namespace tenet

@@ -1,0 +1,55 @@
+#pragma once
+/// The one place tenet talks to TBB.
+///
+/// Kernels are single-threaded functions over index ranges; layers and networks decide how to
+/// split work and call these helpers. Keeping TBB here means a reader finds every parallel
+/// construct in one file, and a port to another scheduler touches one file.
+
+#include <cstddef>
+#include <utility>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+namespace tenet::parallel {
+
+/// Whether a layer may split its own work across threads. Inside a batch that is already
+/// spread over the cores, splitting again only adds overhead, so batch loops pass `serial`.
+enum class policy { serial, split };
+
+/// Work below this many floating-point operations is not worth a task (TBB's own overhead is
+/// a few microseconds; at tens of GFLOP/s this is roughly 20 microseconds of work).
+inline constexpr std::size_t min_flops_per_task = 1u << 20;
+
+/// Calls `body(begin, end)` on sub-ranges of [0, count), in parallel when there are at least
+/// two chunks of `grain` items. The sub-ranges are disjoint and cover [0, count) exactly.
+template <class Body>
+void for_ranges(std::size_t count, std::size_t grain, Body&& body) {
+  if (grain == 0) grain = 1;
+  if (count <= grain) {
+    if (count != 0) body(std::size_t{0}, count);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, grain),
+                    [&body](const tbb::blocked_range<std::size_t>& r) { body(r.begin(), r.end()); });
+}
+
+/// Grain (items per task) so that each task does at least `min_flops_per_task`.
+constexpr std::size_t grain_for(std::size_t flops_per_item) {
+  if (flops_per_item == 0) return 1u << 30;
+  const std::size_t grain = min_flops_per_task / flops_per_item;
+  return grain == 0 ? 1 : grain;
+}
+
+/// Splits `count` items of `flops_per_item` each when the policy allows it and the work is
+/// big enough; otherwise runs them in one call on this thread.
+template <class Body>
+void for_ranges(policy p, std::size_t count, std::size_t flops_per_item, Body&& body) {
+  if (p == policy::serial || count * flops_per_item < 2 * min_flops_per_task) {
+    if (count != 0) body(std::size_t{0}, count);
+    return;
+  }
+  for_ranges(count, grain_for(flops_per_item), std::forward<Body>(body));
+}
+
+}  // namespace tenet::parallel

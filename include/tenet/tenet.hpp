@@ -1,0 +1,19 @@
+#pragma once
+/// Everything needed to declare and run a network. Training, data and file I/O live in their
+/// own headers so that inference-only users do not pay for them.
+
+#include "config.hpp"
+#include "diagnostics.hpp"
+#include "layer_view.hpp"
+#include "layers/activation.hpp"
+#include "layers/conv2d.hpp"
+#include "layers/dense.hpp"
+#include "layers/dropout.hpp"
+#include "layers/expect.hpp"
+#include "layers/flatten.hpp"
+#include "layers/input.hpp"
+#include "layers/pooling.hpp"
+#include "layers/softmax.hpp"
+#include "network.hpp"
+#include "shape.hpp"
+#include "tensor.hpp"
