@@ -165,6 +165,17 @@ class network_base<In, Out, bound_list<Bs...>> {
                                                params_.data() + layout_.bias_offset[I]);
   }
 
+  /// The raw parameter storage: every layer's weights then biases, each block starting on a
+  /// 64-byte boundary (the gaps are zero). For optimizers and file formats; use layer<I>()
+  /// for anything else.
+  std::span<float> parameter_storage() noexcept { return {params_.data(), params_.size()}; }
+  std::span<const float> parameter_storage() const noexcept { return {params_.data(), params_.size()}; }
+  /// Offset of layer I's weights (biases) inside parameter_storage().
+  static constexpr std::size_t weight_offset(std::size_t i) noexcept { return layout_.weight_offset[i]; }
+  static constexpr std::size_t bias_offset(std::size_t i) noexcept { return layout_.bias_offset[i]; }
+  /// Size of parameter_storage() in floats.
+  static constexpr std::size_t storage_size = layout_.total;
+
   /// Calls `f(layer<I>())` for every layer, in order.
   template <class F>
   void for_each_layer(F&& f) {

@@ -127,4 +127,52 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
   }
 }
 
+/// Gradients of a convolution for one example, for output rows [row_begin, row_end).
+/// Accumulates (+=) into `grad_weights` [KH][KW][C][F] and `grad_bias` [F]; when `grad_in`
+/// is not null, accumulates into it [H][W][C] (the caller zeroes it first). `grad_out` is
+/// [OH][OW][F].
+template <class Arch, class Dims>
+void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias, std::size_t row_begin,
+                     std::size_t row_end) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t vector_end = d.filters - d.filters % L;
+  for (std::size_t oh = row_begin; oh < row_end; ++oh) {
+    const std::ptrdiff_t ih0 = static_cast<std::ptrdiff_t>(oh * d.stride_height) - static_cast<std::ptrdiff_t>(d.pad_top);
+    const detail::tap_range rows = detail::clip_window(ih0, d.kernel_height, d.in_height);
+    for (std::size_t ow = 0; ow < d.out_width; ++ow) {
+      const std::ptrdiff_t iw0 = static_cast<std::ptrdiff_t>(ow * d.stride_width) - static_cast<std::ptrdiff_t>(d.pad_left);
+      const detail::tap_range cols = detail::clip_window(iw0, d.kernel_width, d.in_width);
+      const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
+      for (std::size_t f = 0; f < d.filters; ++f) grad_bias[f] += g[f];
+      for (std::size_t kh = rows.begin; kh < rows.end; ++kh) {
+        for (std::size_t kw = cols.begin; kw < cols.end; ++kw) {
+          const std::size_t pixel = (static_cast<std::size_t>(ih0) + kh) * d.in_width + static_cast<std::size_t>(iw0) + kw;
+          const float* x = in + pixel * d.channels;
+          const std::size_t tap = (kh * d.kernel_width + kw) * d.channels * d.filters;
+          for (std::size_t c = 0; c < d.channels; ++c) {
+            float* gw = grad_weights + tap + c * d.filters;
+            const float* w = weights + tap + c * d.filters;
+            const V xv(x[c]);
+            V dot(0.0f);
+            for (std::size_t f = 0; f < vector_end; f += L) {
+              const V gv = simd::load<Arch>(g + f);
+              simd::store<Arch>(gw + f, xsimd::fma(xv, gv, simd::load<Arch>(gw + f)));
+              dot = xsimd::fma(simd::load<Arch>(w + f), gv, dot);
+            }
+            float dot_tail = 0.0f;
+            for (std::size_t f = vector_end; f < d.filters; ++f) {
+              gw[f] += x[c] * g[f];
+              dot_tail += w[f] * g[f];
+            }
+            if (grad_in != nullptr) grad_in[pixel * d.channels + c] += simd::reduce_sum<Arch>(dot) + dot_tail;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace tenet::kernels

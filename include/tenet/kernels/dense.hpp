@@ -60,4 +60,33 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
   if (u < unit_end) detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, unit_end - L);
 }
 
+/// Gradients of y = x W + b for one example: accumulates x^T g into `grad_weights`
+/// [inputs][units] and g into `grad_bias`; when `grad_in` is not null, writes W g into it.
+template <class Arch, class Dims>
+void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                    const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                    float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t vector_end = d.units - d.units % L;
+  for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
+  for (std::size_t i = 0; i < d.inputs; ++i) {
+    const float* w = weights + i * d.units;
+    float* gw = grad_weights + i * d.units;
+    const V xv(x[i]);
+    V dot(0.0f);
+    for (std::size_t u = 0; u < vector_end; u += L) {
+      const V gv = simd::load<Arch>(grad_out + u);
+      simd::store<Arch>(gw + u, xsimd::fma(xv, gv, simd::load<Arch>(gw + u)));
+      dot = xsimd::fma(simd::load<Arch>(w + u), gv, dot);
+    }
+    float dot_tail = 0.0f;
+    for (std::size_t u = vector_end; u < d.units; ++u) {
+      gw[u] += x[i] * grad_out[u];
+      dot_tail += w[u] * grad_out[u];
+    }
+    if (grad_in != nullptr) grad_in[i] = simd::reduce_sum<Arch>(dot) + dot_tail;
+  }
+}
+
 }  // namespace tenet::kernels

@@ -62,4 +62,38 @@ void softmax_forward(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, 
   for (std::size_t i = 0; i < n; ++i) out[i] *= scale;
 }
 
+/// Backward passes: `grad_in` from the layer's output `out` and the gradient `grad_out`.
+/// (All three activations have derivatives expressible through their output.)
+
+/// grad_in = grad_out where out > 0, else 0
+template <class Arch>
+void relu_backward(const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                   std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) grad_in[i] = out[i] > 0.0f ? grad_out[i] : 0.0f;
+}
+
+/// grad_in = grad_out * (1 - out^2)
+template <class Arch>
+void tanh_backward(const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                   std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) grad_in[i] = grad_out[i] * (1.0f - out[i] * out[i]);
+}
+
+/// grad_in = grad_out * out * (1 - out)
+template <class Arch>
+void sigmoid_backward(const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                      std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) grad_in[i] = grad_out[i] * out[i] * (1.0f - out[i]);
+}
+
+/// grad_in_i = out_i * (grad_out_i - sum_j grad_out_j out_j): the softmax Jacobian applied
+/// to grad_out. (Training with cross-entropy skips this: the fused gradient is p - y.)
+template <class Arch>
+void softmax_backward(const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                      std::size_t n) {
+  float dot = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) dot += grad_out[i] * out[i];
+  for (std::size_t i = 0; i < n; ++i) grad_in[i] = out[i] * (grad_out[i] - dot);
+}
+
 }  // namespace tenet::kernels

@@ -64,4 +64,32 @@ void max_pool_forward(const Dims& d, const float* TENET_RESTRICT in, float* TENE
   }
 }
 
+/// Gradient of max pooling for one example: each output's gradient goes to the input that
+/// was the maximum of its window (the first one, on ties). Accumulates into `grad_in`
+/// (the caller zeroes it first), so overlapping windows add up.
+template <class Dims>
+void max_pool_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
+                       const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in) {
+  for (std::size_t oh = 0; oh < d.out_height; ++oh) {
+    for (std::size_t ow = 0; ow < d.out_width; ++ow) {
+      const std::size_t corner = oh * d.stride_height * d.in_width + ow * d.stride_width;
+      const std::size_t o = (oh * d.out_width + ow) * d.channels;
+      for (std::size_t c = 0; c < d.channels; ++c) {
+        const float m = out[o + c];
+        std::size_t arg = corner;
+        bool found = false;
+        for (std::size_t ph = 0; ph < d.window_height && !found; ++ph)
+          for (std::size_t pw = 0; pw < d.window_width && !found; ++pw) {
+            const std::size_t p = corner + ph * d.in_width + pw;
+            if (in[p * d.channels + c] == m) {
+              arg = p;
+              found = true;
+            }
+          }
+        grad_in[arg * d.channels + c] += grad_out[o + c];
+      }
+    }
+  }
+}
+
 }  // namespace tenet::kernels

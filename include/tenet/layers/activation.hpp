@@ -34,6 +34,12 @@ struct elementwise_layer {
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
       Fn::template apply<Arch>(in, out, In::size);
     }
+
+    template <class Arch>
+    static void backward(const float*, const float*, const float* out, const float* grad_out, float* grad_in, float*,
+                         float*, const float*) {
+      if (grad_in != nullptr) Fn::template derive<Arch>(out, grad_out, grad_in, In::size);
+    }
   };
 };
 
@@ -43,6 +49,10 @@ struct relu_fn {
   static void apply(const float* in, float* out, std::size_t n) {
     kernels::relu_forward<Arch>(in, out, n);
   }
+  template <class Arch>
+  static void derive(const float* out, const float* grad_out, float* grad_in, std::size_t n) {
+    kernels::relu_backward<Arch>(out, grad_out, grad_in, n);
+  }
 };
 struct tanh_fn {
   static constexpr const char* name = "tanh";
@@ -50,12 +60,20 @@ struct tanh_fn {
   static void apply(const float* in, float* out, std::size_t n) {
     kernels::tanh_forward<Arch>(in, out, n);
   }
+  template <class Arch>
+  static void derive(const float* out, const float* grad_out, float* grad_in, std::size_t n) {
+    kernels::tanh_backward<Arch>(out, grad_out, grad_in, n);
+  }
 };
 struct sigmoid_fn {
   static constexpr const char* name = "sigmoid";
   template <class Arch>
   static void apply(const float* in, float* out, std::size_t n) {
     kernels::sigmoid_forward<Arch>(in, out, n);
+  }
+  template <class Arch>
+  static void derive(const float* out, const float* grad_out, float* grad_in, std::size_t n) {
+    kernels::sigmoid_backward<Arch>(out, grad_out, grad_in, n);
   }
 };
 

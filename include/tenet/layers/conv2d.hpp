@@ -1,6 +1,7 @@
 #pragma once
 /// `conv2d<Filters, kernel<KH, KW>, Options...>`: 2-D convolution with bias.
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 
@@ -76,6 +77,14 @@ struct conv2d {
       parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
         kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end);
       });
+    }
+
+    /// Accumulates the weight and bias gradients; writes the input gradient when asked.
+    template <class Arch>
+    static void backward(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
+                         float* grad_in, float* grad_weights, float* grad_biases, const float* /*state*/) {
+      if (grad_in != nullptr) std::fill_n(grad_in, In::size, 0.0f);
+      kernels::conv2d_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases, 0, OH);
     }
   };
 };

@@ -43,6 +43,12 @@ struct dense {
                         parallel::policy) {
       kernels::dense_forward<Arch>(dims{}, in, weights, biases, out, 0, Units);
     }
+
+    template <class Arch>
+    static void backward(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
+                         float* grad_in, float* grad_weights, float* grad_biases, const float* /*state*/) {
+      kernels::dense_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases);
+    }
   };
 };
 

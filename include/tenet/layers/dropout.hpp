@@ -3,9 +3,11 @@
 /// passes them through unchanged.
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "../detail/random.hpp"
 #include "../diagnostics.hpp"
 #include "../parallel/execution.hpp"
 #include "../shape.hpp"
@@ -41,6 +43,31 @@ struct dropout_layer {
     template <class Arch>
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
       std::memcpy(out, in, In::size * sizeof(float));
+    }
+
+    /// Per-example state kept for the backward pass: the mask, 0 or 1 / (1 - rate) per value.
+    static constexpr std::size_t state_count = In::size;
+
+    /// Training: keeps each value with probability 1 - rate and scales it by 1 / (1 - rate)
+    /// ("inverted dropout"), so the expected output equals the input. The mask comes from
+    /// `noise_seed` alone, which the trainer derives from the run's seed and the example's
+    /// position: the same seed drops the same values whatever the thread count.
+    template <class Arch>
+    static void forward_train(const float*, const float*, const float* in, float* out, float* state,
+                              std::uint64_t noise_seed) {
+      detail::random_generator rng(noise_seed);
+      const float scale = 1.0f / (1.0f - rate);
+      for (std::size_t i = 0; i < In::size; ++i) {
+        state[i] = rng.uniform() >= rate ? scale : 0.0f;
+        out[i] = in[i] * state[i];
+      }
+    }
+
+    template <class Arch>
+    static void backward(const float*, const float*, const float*, const float* grad_out, float* grad_in, float*, float*,
+                         const float* state) {
+      if (grad_in == nullptr) return;
+      for (std::size_t i = 0; i < In::size; ++i) grad_in[i] = grad_out[i] * state[i];
     }
   };
 };

@@ -35,6 +35,13 @@ struct expect {
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
       std::memcpy(out, in, In::size * sizeof(float));
     }
+
+    /// The gradient passes through unchanged.
+    template <class Arch>
+    static void backward(const float*, const float*, const float*, const float* grad_out, float* grad_in, float*, float*,
+                         const float*) {
+      if (grad_in != nullptr) std::memcpy(grad_in, grad_out, In::size * sizeof(float));
+    }
   };
 };
 

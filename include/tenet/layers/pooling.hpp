@@ -1,6 +1,7 @@
 #pragma once
 /// `max_pool<P>` and `max_pool<P, stride<S>>`: the largest value of each window.
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 
@@ -52,6 +53,15 @@ struct max_pool {
     template <class Arch>
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
       kernels::max_pool_forward<Arch>(dims{}, in, out, 0, OH);
+    }
+
+    /// Routes each output's gradient to the input that was its window's maximum.
+    template <class Arch>
+    static void backward(const float*, const float* in, const float* out, const float* grad_out, float* grad_in, float*,
+                         float*, const float*) {
+      if (grad_in == nullptr) return;
+      std::fill_n(grad_in, In::size, 0.0f);
+      kernels::max_pool_backward(dims{}, in, out, grad_out, grad_in);
     }
   };
 };

@@ -32,6 +32,14 @@ struct softmax {
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
       kernels::softmax_forward<Arch>(in, out, In::size);
     }
+
+    /// The softmax Jacobian applied to grad_out. (With cross-entropy the trainer fuses the
+    /// two and never calls this: the combined gradient p - y is exact and cheaper.)
+    template <class Arch>
+    static void backward(const float*, const float*, const float* out, const float* grad_out, float* grad_in, float*,
+                         float*, const float*) {
+      if (grad_in != nullptr) kernels::softmax_backward<Arch>(out, grad_out, grad_in, In::size);
+    }
   };
 };
 

@@ -52,4 +52,16 @@ void for_ranges(policy p, std::size_t count, std::size_t flops_per_item, Body&& 
   for_ranges(count, grain_for(flops_per_item), std::forward<Body>(body));
 }
 
+/// Calls `body(i)` for every i in [0, count), each index its own task. The work done for an
+/// index never depends on which thread runs it or how many threads there are, which is
+/// what makes training bit-identical across thread counts.
+template <class Body>
+void for_each_index(std::size_t count, Body&& body) {
+  if (count == 1) {
+    body(std::size_t{0});
+    return;
+  }
+  tbb::parallel_for(std::size_t{0}, count, [&body](std::size_t i) { body(i); });
+}
+
 }  // namespace tenet::parallel

@@ -1,0 +1,116 @@
+#pragma once
+/// Optimizers: how a gradient turns into a parameter update. Defaults are Keras's.
+///
+/// An optimizer is a plain struct of settings (`adam{.learning_rate = 3e-4f}`) with a nested
+/// `state` class that the trainer owns: `reset` allocates it once, `step` updates a flat
+/// parameter array from the averaged gradient, the current learning rate and a decay mask
+/// (1 for weights, 0 for biases and padding), so that weight decay touches weights only.
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <vector>
+
+namespace tenet {
+
+/// Stochastic gradient descent, optionally with momentum (classical or Nesterov).
+///   v = momentum * v - lr * g;  w += v               (classical)
+///   w += momentum * v - lr * g  (after updating v)    (Nesterov)
+struct sgd {
+  float learning_rate = 0.01f;
+  float momentum = 0.0f;
+  bool nesterov = false;
+  /// Decoupled weight decay: w -= lr * weight_decay * w (weights only).
+  float weight_decay = 0.0f;
+
+  /// What the optimizer remembers between steps (owned by the trainer).
+  class state {
+   public:
+    void reset(const sgd& s, std::size_t n) { velocity_.assign(s.momentum != 0.0f ? n : 0, 0.0f); }
+
+    void step(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
+      for (std::size_t i = 0; i < n; ++i) {
+        float update;
+        if (s.momentum == 0.0f) {
+          update = -lr * g[i];
+        } else {
+          velocity_[i] = s.momentum * velocity_[i] - lr * g[i];
+          update = s.nesterov ? s.momentum * velocity_[i] - lr * g[i] : velocity_[i];
+        }
+        w[i] += update - lr * s.weight_decay * decay_mask[i] * w[i];
+      }
+    }
+
+   private:
+    std::vector<float> velocity_;
+  };
+};
+
+/// RMSprop: divides the gradient by a running root mean square of recent gradients.
+struct rmsprop {
+  float learning_rate = 0.001f;
+  float rho = 0.9f;
+  float epsilon = 1e-7f;
+  float weight_decay = 0.0f;
+
+  class state {
+   public:
+    void reset(const rmsprop&, std::size_t n) { mean_square_.assign(n, 0.0f); }
+
+    void step(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
+      for (std::size_t i = 0; i < n; ++i) {
+        mean_square_[i] = s.rho * mean_square_[i] + (1.0f - s.rho) * g[i] * g[i];
+        w[i] -= lr * g[i] / (std::sqrt(mean_square_[i]) + s.epsilon) + lr * s.weight_decay * decay_mask[i] * w[i];
+      }
+    }
+
+   private:
+    std::vector<float> mean_square_;
+  };
+};
+
+/// Adam: per-parameter steps from bias-corrected running moments of the gradient.
+struct adam {
+  float learning_rate = 0.001f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-7f;
+  /// Decoupled weight decay (AdamW) on weights only.
+  float weight_decay = 0.0f;
+
+  class state {
+   public:
+    void reset(const adam&, std::size_t n) {
+      m_.assign(n, 0.0f);
+      v_.assign(n, 0.0f);
+      steps_ = 0;
+    }
+
+    void step(const adam& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
+      ++steps_;
+      const float correction1 = 1.0f - std::pow(s.beta1, static_cast<float>(steps_));
+      const float correction2 = 1.0f - std::pow(s.beta2, static_cast<float>(steps_));
+      const float step_size = lr * std::sqrt(correction2) / correction1;
+      for (std::size_t i = 0; i < n; ++i) {
+        m_[i] = s.beta1 * m_[i] + (1.0f - s.beta1) * g[i];
+        v_[i] = s.beta2 * v_[i] + (1.0f - s.beta2) * g[i] * g[i];
+        // As Keras: epsilon is added after the bias correction is folded into step_size.
+        w[i] -= step_size * m_[i] / (std::sqrt(v_[i]) + s.epsilon) + lr * s.weight_decay * decay_mask[i] * w[i];
+      }
+    }
+
+   private:
+    std::vector<float> m_, v_;
+    std::size_t steps_ = 0;
+  };
+};
+
+/// An optimizer: has a base learning rate, `reset(n)` and `step(w, g, decay_mask, n, lr)`.
+template <class O>
+concept Optimizer = requires(const O o, typename O::state s, float* w, const float* g, std::size_t n, float lr) {
+  { o.learning_rate } -> std::convertible_to<float>;
+  s.reset(o, n);
+  s.step(o, w, g, g, n, lr);
+};
+
+}  // namespace tenet

@@ -1,0 +1,333 @@
+#pragma once
+/// `trainer`: the Keras-like fit loop — mini-batches, epochs, validation, callbacks, early
+/// stopping, progress — and `evaluate`.
+///
+/// Determinism: a batch is cut into a fixed number of chunks that depends only on the batch
+/// size; each chunk accumulates its examples' gradients in order into its own buffer, and the
+/// buffers are summed in chunk order. The thread count changes who computes a chunk, never
+/// what is computed, so the same seed gives bit-identical weights on 1, 2 or 64 threads.
+///
+/// Memory: every buffer (per-chunk workspaces and gradients, optimizer state, the weight
+/// snapshot) is allocated by the constructor and `fit`'s set-up; the batch loop allocates
+/// nothing.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../detail/aligned.hpp"
+#include "../detail/random.hpp"
+#include "../network.hpp"
+#include "../parallel/execution.hpp"
+#include "../tensor.hpp"
+#include "backprop.hpp"
+#include "history.hpp"
+#include "loss.hpp"
+#include "optimizer.hpp"
+#include "progress.hpp"
+#include "schedule.hpp"
+
+namespace tenet {
+
+/// Thrown when training cannot go on (a NaN or infinite loss). `partial` holds the epochs
+/// completed before the failure; the network keeps the last weights that gave a finite loss.
+class training_error : public std::runtime_error {
+ public:
+  training_error(const std::string& what, history partial) : std::runtime_error(what), partial(std::move(partial)) {}
+  history partial;
+};
+
+/// Stop when the monitored loss (val_loss with validation data, else loss) has not improved
+/// by more than `min_delta` for `patience` epochs. 0 = never stop early.
+struct early_stopping {
+  std::size_t patience = 0;
+  float min_delta = 0.0f;
+  /// At the end, put back the weights of the best epoch.
+  bool restore_best_weights = true;
+};
+
+/// Reported after every batch to `fit_options::on_batch`.
+struct batch_report {
+  std::size_t epoch;    // 1-based
+  std::size_t batch;    // 1-based
+  std::size_t batches;  // per epoch
+  float loss;           // this batch's mean loss
+  float accuracy;       // this batch's accuracy
+  float learning_rate;
+};
+
+struct fit_options {
+  std::size_t epochs = 1;
+  std::size_t batch_size = 32;
+  bool shuffle = true;
+  /// Seeds the shuffling and dropout. The weights' initial values are the network's own
+  /// (see network::initialize).
+  std::uint64_t seed = 0;
+  learning_rate_schedule schedule{};
+  tenet::early_stopping early_stopping{};
+  progress_style progress = progress_style::automatic;
+  std::ostream* out = &std::cout;
+  /// After every batch.
+  std::function<void(const batch_report&)> on_batch{};
+  /// After every epoch; return false to stop training.
+  std::function<bool(const epoch_record&)> on_epoch{};
+  /// When the monitored loss reaches a new best (after that epoch's update): e.g. save a
+  /// checkpoint with tenet::save_weights.
+  std::function<void(const epoch_record&)> on_improvement{};
+};
+
+/// Loss and accuracy over a data set.
+struct evaluation {
+  float loss;
+  float accuracy;
+};
+
+/// Trains a network in place.
+///
+/// Example: tests/unit/training.tests.cpp
+template <class Net, class Loss = cross_entropy, class Opt = adam>
+  requires Optimizer<Opt>
+class trainer {
+ public:
+  using input_type = tensor<float, typename Net::input_shape>;
+  using output_type = tensor<float, typename Net::output_shape>;
+  using loss_type = typename detail::resolve_loss<Loss, output_type>::type;
+  using target_type = typename loss_type::target_type;
+
+  /// Gradients of a batch are accumulated in at most this many chunks (see the file comment).
+  static constexpr std::size_t max_chunks = 8;
+
+  explicit trainer(Net& net, Opt optimizer = {}, Loss = {}) : net_(net), optimizer_(std::move(optimizer)) {
+    decay_mask_.assign(Net::storage_size, 0.0f);
+    net_.for_each_layer([&](auto view) {
+      const std::size_t at = Net::weight_offset(decltype(view)::index);
+      std::fill_n(decay_mask_.begin() + static_cast<std::ptrdiff_t>(at), view.weights().size(), 1.0f);
+    });
+    for (std::size_t c = 0; c < max_chunks; ++c) workspaces_.emplace_back(pass::layout::workspace_floats);
+    optimizer_state_.reset(optimizer_, Net::storage_size);
+  }
+
+  /// The optimizer's settings (they may be changed between calls to fit).
+  Opt& optimizer() noexcept { return optimizer_; }
+
+  /// Trains for `options.epochs` epochs on (x, y). Throws std::invalid_argument for unequal
+  /// lengths, an empty set, a batch size of 0, a non-finite input value or an out-of-range
+  /// label (naming the example); training_error if the loss becomes NaN or infinite.
+  history fit(std::span<const input_type> x, std::span<const target_type> y, const fit_options& options) {
+    return fit(x, y, {}, {}, options);
+  }
+
+  /// The same with validation data, evaluated after every epoch.
+  history fit(std::span<const input_type> x, std::span<const target_type> y, std::span<const input_type> val_x,
+              std::span<const target_type> val_y, const fit_options& options) {
+    validate(x, y, "training");
+    if (!val_x.empty() || !val_y.empty()) validate(val_x, val_y, "validation");
+    if (options.batch_size == 0) throw std::invalid_argument("tenet::fit: batch_size must be at least 1");
+
+    const std::size_t n = x.size();
+    const std::size_t batch_size = std::min(options.batch_size, n);
+    const std::size_t chunk = (batch_size + max_chunks - 1) / max_chunks;  // examples per chunk
+    const std::size_t batches = (n + batch_size - 1) / batch_size;
+    const bool has_validation = !val_x.empty();
+
+    // Everything the batch loop touches, allocated now.
+    std::vector<detail::aligned_floats> chunk_grads;
+    for (std::size_t c = 0; c < max_chunks; ++c) chunk_grads.emplace_back(Net::storage_size);
+    detail::aligned_floats grad(Net::storage_size), snapshot(Net::storage_size), best(Net::storage_size);
+    std::vector<detail::example_outcome> outcomes(batch_size);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    detail::random_generator shuffler(options.seed);
+    detail::progress_printer progress(options.out, options.progress);
+
+    history result;
+    float best_monitored = std::numeric_limits<float>::infinity();
+    std::size_t epochs_without_improvement = 0;
+    bool have_best = false;
+
+    for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
+      const auto epoch_start = std::chrono::steady_clock::now();
+      const float lr = options.schedule(epoch, optimizer_.learning_rate);
+      if (options.shuffle)
+        for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.below(i + 1)]);
+      progress.begin_epoch(epoch + 1, options.epochs, batches);
+      double loss_sum = 0.0;
+      std::size_t hits = 0;
+
+      for (std::size_t b = 0; b < batches; ++b) {
+        const std::size_t first = b * batch_size;
+        const std::size_t count = std::min(batch_size, n - first);
+        const std::size_t chunks = (count + chunk - 1) / chunk;
+        const std::uint64_t noise = detail::backprop<Net, loss_type>::mix(options.seed, epoch * n + first);
+        float* params = net_.parameter_storage().data();
+
+        parallel::for_each_index(chunks, [&](std::size_t c) {
+          float* g = chunk_grads[c].data();
+          std::fill_n(g, Net::storage_size, 0.0f);
+          float* ws = workspaces_[c].data();
+          const std::size_t end = std::min(count, (c + 1) * chunk);
+          for (std::size_t j = c * chunk; j < end; ++j) {
+            const std::size_t idx = order[first + j];
+            pass::forward(params, x[idx].data(), ws, true, pass::mix(noise, j));
+            outcomes[j] = pass::score(ws, y[idx]);
+            pass::backward(params, x[idx].data(), y[idx], ws, g);
+          }
+        });
+
+        float batch_loss = 0.0f;
+        std::size_t batch_hits = 0;
+        for (std::size_t j = 0; j < count; ++j) {
+          batch_loss += outcomes[j].loss;
+          batch_hits += outcomes[j].correct ? 1 : 0;
+        }
+        if (!std::isfinite(batch_loss)) {
+          // The weights in use produced this loss; the snapshot holds the ones before the
+          // last update, which gave a finite loss on the previous batch.
+          if (epoch + b > 0) std::copy_n(snapshot.data(), Net::storage_size, params);
+          progress_failure(options, result, epoch, b, batches, batch_loss);
+        }
+        loss_sum += batch_loss;
+        hits += batch_hits;
+
+        reduce(chunk_grads, chunks, grad.data(), 1.0f / static_cast<float>(count));
+        std::copy_n(params, Net::storage_size, snapshot.data());
+        optimizer_state_.step(optimizer_, params, grad.data(), decay_mask_.data(), Net::storage_size, lr);
+
+        const double elapsed = seconds_since(epoch_start);
+        const std::size_t seen = first + count;
+        progress.batch_done(b + 1, static_cast<float>(loss_sum / static_cast<double>(seen)),
+                            static_cast<float>(hits) / static_cast<float>(seen), static_cast<double>(seen) / elapsed, elapsed);
+        if (options.on_batch)
+          options.on_batch({epoch + 1, b + 1, batches, batch_loss / static_cast<float>(count),
+                            static_cast<float>(batch_hits) / static_cast<float>(count), lr});
+      }
+
+      epoch_record record;
+      record.epoch = epoch + 1;
+      record.loss = static_cast<float>(loss_sum / static_cast<double>(n));
+      record.accuracy = static_cast<float>(hits) / static_cast<float>(n);
+      record.learning_rate = lr;
+      record.seconds = seconds_since(epoch_start);
+      record.images_per_second = static_cast<double>(n) / record.seconds;
+      if (has_validation) {
+        const evaluation v = evaluate(val_x, val_y);
+        record.val_loss = v.loss;
+        record.val_accuracy = v.accuracy;
+        record.seconds = seconds_since(epoch_start);
+      }
+      result.epochs.push_back(record);
+      progress.end_epoch(record);
+
+      const float monitored = has_validation ? record.val_loss : record.loss;
+      bool stop = false;
+      if (monitored < best_monitored - options.early_stopping.min_delta || !have_best) {
+        best_monitored = std::min(best_monitored, monitored);
+        epochs_without_improvement = 0;
+        have_best = true;
+        std::copy_n(net_.parameter_storage().data(), Net::storage_size, best.data());
+        if (options.on_improvement) options.on_improvement(record);
+      } else if (options.early_stopping.patience != 0 && ++epochs_without_improvement >= options.early_stopping.patience) {
+        stop = true;
+      }
+      if (options.on_epoch && !options.on_epoch(record)) stop = true;
+      if (stop) break;
+    }
+    if (options.early_stopping.patience != 0 && options.early_stopping.restore_best_weights && have_best)
+      std::copy_n(best.data(), Net::storage_size, net_.parameter_storage().data());
+    return result;
+  }
+
+  /// Mean loss and accuracy over (x, y), dropout off. Deterministic like fit.
+  evaluation evaluate(std::span<const input_type> x, std::span<const target_type> y) {
+    validate(x, y, "evaluation");
+    const std::size_t n = x.size();
+    const std::size_t per_chunk = (n + max_chunks - 1) / max_chunks;
+    const float* params = net_.parameter_storage().data();
+    double loss[max_chunks] = {};
+    std::size_t hits[max_chunks] = {};
+    parallel::for_each_index((n + per_chunk - 1) / per_chunk, [&](std::size_t c) {
+      float* ws = workspaces_[c].data();
+      for (std::size_t i = c * per_chunk; i < std::min(n, (c + 1) * per_chunk); ++i) {
+        pass::forward(params, x[i].data(), ws, false, 0);
+        const detail::example_outcome o = pass::score(ws, y[i]);
+        loss[c] += o.loss;
+        hits[c] += o.correct ? 1 : 0;
+      }
+    });
+    double total_loss = 0.0;
+    std::size_t total_hits = 0;
+    for (std::size_t c = 0; c < max_chunks; ++c) {
+      total_loss += loss[c];
+      total_hits += hits[c];
+    }
+    return {static_cast<float>(total_loss / static_cast<double>(n)), static_cast<float>(total_hits) / static_cast<float>(n)};
+  }
+
+ private:
+  using pass = detail::backprop<Net, loss_type>;
+
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  /// grad = scale * sum of the first `chunks` chunk gradients, summed in chunk order.
+  static void reduce(const std::vector<detail::aligned_floats>& chunk_grads, std::size_t chunks, float* grad, float scale) {
+    parallel::for_ranges(Net::storage_size, 16384, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        float sum = 0.0f;
+        for (std::size_t c = 0; c < chunks; ++c) sum += chunk_grads[c].data()[i];
+        grad[i] = sum * scale;
+      }
+    });
+  }
+
+  static void validate(std::span<const input_type> x, std::span<const target_type> y, const char* what) {
+    const std::string where = std::string("tenet::fit: ") + what + " data: ";
+    if (x.size() != y.size())
+      throw std::invalid_argument(where + std::to_string(x.size()) + " inputs but " + std::to_string(y.size()) + " targets");
+    if (x.empty()) throw std::invalid_argument(where + "no examples");
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      for (std::size_t k = 0; k < input_type::size(); ++k)
+        if (!std::isfinite(x[i][k]))
+          throw std::invalid_argument(where + "example " + std::to_string(i) + " has a NaN or infinite value at index " +
+                                      std::to_string(k));
+      if (!loss_type::valid_target(output_type::size(), y[i])) {
+        if constexpr (std::is_integral_v<target_type>)
+          throw std::invalid_argument(where + "label " + std::to_string(y[i]) + " of example " + std::to_string(i) +
+                                      " is out of range: the network has " + std::to_string(output_type::size()) +
+                                      " classes (labels 0 to " + std::to_string(output_type::size() - 1) + ")");
+        else
+          throw std::invalid_argument(where + "target of example " + std::to_string(i) + " is invalid");
+      }
+    }
+  }
+
+  [[noreturn]] static void progress_failure(const fit_options& options, const history& so_far, std::size_t epoch,
+                                            std::size_t batch, std::size_t batches, float loss) {
+    if (options.out != nullptr) options.out->flush();
+    throw training_error("tenet::fit: the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
+                             std::to_string(epoch + 1) + ", batch " + std::to_string(batch + 1) + " of " +
+                             std::to_string(batches) +
+                             "; training stopped and the network keeps the last weights that gave a finite loss. "
+                             "Try a lower learning rate.",
+                         so_far);
+  }
+
+  Net& net_;
+  Opt optimizer_;
+  typename Opt::state optimizer_state_;
+  std::vector<float> decay_mask_;
+  std::vector<detail::aligned_floats> workspaces_;
+};
+
+}  // namespace tenet
