@@ -59,21 +59,23 @@ inline constexpr bool fits_v = detail::same_input_v<Net, Dataset> && detail::sam
 
 /// Stops the build, with a sentence saying which number differs, when `Dataset` does not fit
 /// `Net`. Trainers and evaluators call it first; you can call it yourself:
-/// `tenet::data::check_dataset<net_t, decltype(train)>();`. Both types are printed in the
-/// "required from" line, so the two shapes (or counts) can be compared there.
+/// `tenet::data::check_dataset<net_t, decltype(train)>();`. The compiler prints both types in
+/// its "In instantiation of check_dataset() [with Net = ...; Dataset = ...]" line, so the two
+/// shapes (or counts) can be compared there.
 template <class Net, class Dataset>
 constexpr void check_dataset() {
   static_assert(is_dataset_v<Dataset>, "tenet: check_dataset<Net, Dataset>: Dataset must be a tenet::data::dataset<Shape, Classes>");
   if constexpr (is_dataset_v<Dataset>) {
     static_assert(detail::same_input_v<Net, Dataset>,
                   "tenet: the dataset's images do not have the network's input shape: compare "
-                  "Dataset's shape<...> with Net's input<...> in the 'check_dataset<Net, Dataset>' "
-                  "line above, and load the data with the shape the network expects (or change "
-                  "the network's input<...>).");
+                  "Net's input<...> with Dataset's shape<...> in the 'check_dataset() [with Net = "
+                  "...; Dataset = ...]' line above, then load the data with the shape the network "
+                  "expects (or change the network's input<...>).");
     static_assert(detail::same_classes_v<Net, Dataset>,
                   "tenet: the dataset's class count differs from the network's output size: the "
                   "last layer must have one output per class (e.g. dense<10> for 10 classes). "
-                  "Both numbers are in the 'check_dataset<Net, Dataset>' line above.");
+                  "Both numbers are in the 'check_dataset() [with Net = ...; Dataset = ...]' line "
+                  "above: the network's last dense<N> and the dataset's second argument.");
   }
 }
 

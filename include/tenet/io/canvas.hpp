@@ -128,15 +128,16 @@ class canvas {
   static int text_width(std::string_view text, int scale = 1) noexcept {
     return text.empty() ? 0 : (static_cast<int>(text.size()) * font::advance - 1) * scale;
   }
-  /// Height in pixels of a line of text drawn at `scale`.
-  static constexpr int text_height(int scale = 1) noexcept { return font::glyph_height * scale; }
+  /// Height in pixels of a line of text drawn at `scale`, descenders included.
+  static constexpr int text_height(int scale = 1) noexcept { return (font::glyph_height + font::descent) * scale; }
 
-  /// Draws one line of text; `y` is the top of the glyphs, `x` the anchor given by `how`.
+  /// Draws one line of text; `y` is the top of the capitals (descenders reach
+  /// `text_height(scale)` below it), `x` the anchor given by `how`.
   /// Each font pixel becomes a `scale` x `scale` square.
   void text(int x, int y, std::string_view text, rgb c, int scale = 1, align how = align::left) noexcept {
     x = anchor(x, text_width(text, scale), how);
     for (char ch : text) {
-      for (int gy = 0; gy < font::glyph_height; ++gy)
+      for (int gy = 0; gy < font::glyph_height + font::descent; ++gy)
         for (int gx = 0; gx < font::glyph_width; ++gx)
           if (font::pixel(ch, gx, gy)) fill_rect(x + gx * scale, y + gy * scale, scale, scale, c);
       x += font::advance * scale;
@@ -151,7 +152,7 @@ class canvas {
     const int length = text_width(text, scale);
     int bottom = how == align::left ? y : (how == align::center ? y + length / 2 : y + length);
     for (char ch : text) {
-      for (int gy = 0; gy < font::glyph_height; ++gy)
+      for (int gy = 0; gy < font::glyph_height + font::descent; ++gy)
         for (int gx = 0; gx < font::glyph_width; ++gx)
           if (font::pixel(ch, gx, gy)) fill_rect(x + gy * scale, bottom - (gx + 1) * scale, scale, scale, c);
       bottom -= font::advance * scale;

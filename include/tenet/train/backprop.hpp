@@ -64,7 +64,7 @@ struct training_layout {
 
 /// Per-example outcome of a training or evaluation pass.
 struct example_outcome {
-  float loss;
+  double loss;  // double: the gradient checker differentiates it numerically
   bool correct;
 };
 
@@ -111,7 +111,7 @@ struct backprop {
   /// Loss and hit for the example whose forward pass is in `workspace`.
   static example_outcome score(const float* workspace, const target_type& target) {
     const float* p = output_of(workspace, depth - 1);
-    float loss;
+    double loss;
     if constexpr (fused) loss = Loss::loss_from_logits(output_of(workspace, depth - 2), outputs, target);
     else loss = Loss::loss(p, outputs, target);
     return {loss, Loss::correct(p, outputs, target)};

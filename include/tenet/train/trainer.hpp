@@ -184,7 +184,7 @@ class trainer {
           }
         });
 
-        float batch_loss = 0.0f;
+        double batch_loss = 0.0;
         std::size_t batch_hits = 0;
         for (std::size_t j = 0; j < count; ++j) {
           batch_loss += outcomes[j].loss;
@@ -208,7 +208,7 @@ class trainer {
         progress.batch_done(b + 1, static_cast<float>(loss_sum / static_cast<double>(seen)),
                             static_cast<float>(hits) / static_cast<float>(seen), static_cast<double>(seen) / elapsed, elapsed);
         if (options.on_batch)
-          options.on_batch({epoch + 1, b + 1, batches, batch_loss / static_cast<float>(count),
+          options.on_batch({epoch + 1, b + 1, batches, static_cast<float>(batch_loss / static_cast<double>(count)),
                             static_cast<float>(batch_hits) / static_cast<float>(count), lr});
       }
 
@@ -313,7 +313,7 @@ class trainer {
   }
 
   [[noreturn]] static void progress_failure(const fit_options& options, const history& so_far, std::size_t epoch,
-                                            std::size_t batch, std::size_t batches, float loss) {
+                                            std::size_t batch, std::size_t batches, double loss) {
     if (options.out != nullptr) options.out->flush();
     throw training_error("tenet::fit: the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
                              std::to_string(epoch + 1) + ", batch " + std::to_string(batch + 1) + " of " +

@@ -1,0 +1,161 @@
+// Every layer's backward pass against central finite differences (tenet::testing), and whole
+// small networks with each loss.
+//
+// Tolerance: a value passes when analytic and numeric gradients agree within 1 % of the
+// larger one, or within 1e-3 absolutely. Float32 central differences with h = 2e-3 (the finer
+// of the checker's two steps) carry rounding noise of about 1e-7 * |loss| / h ~ 1e-4 and
+// truncation error h^2 * f''' ~ 1e-6, so genuine backward bugs (a wrong index, a missing
+// term) fail by orders of magnitude. Points where the function has a kink within the step
+// (relu at 0, a pooling tie) are skipped by the checker and counted; we require them rare.
+
+#include <catch2/catch.hpp>
+
+#include <tenet/tenet.hpp>
+#include <tenet/testing/gradient_check.hpp>
+
+namespace {
+
+template <class L, class In>
+void require_layer_gradients(tenet::testing::layer_check_options options = {}) {
+  const auto report = tenet::testing::check_layer_gradients<L, In>(options);
+  INFO(L::describe() << " on " << tenet::to_string<In>() << ": " << report.checked << " values, " << report.failures
+                     << " outside tolerance; worst: " << report.worst);
+  REQUIRE(report.checked > 0);
+  REQUIRE(report.passed());
+  REQUIRE(report.kinks * 20 <= report.checked);
+}
+
+}  // namespace
+
+TEST_CASE("conv2d gradients match finite differences", "[gradients][conv2d]") {
+  using namespace tenet;
+  require_layer_gradients<conv2d<3, kernel<3, 3>, same>, shape<5, 6, 2>>();
+  require_layer_gradients<conv2d<9, kernel<2, 2>, valid, stride<2>>, shape<7, 7, 3>>();
+  require_layer_gradients<conv2d<16, kernel<2, 1>, same, stride<1, 2>>, shape<5, 5, 1>>();
+  require_layer_gradients<conv2d<6, kernel<5, 5>, same>, shape<8, 8, 1>>();
+  require_layer_gradients<conv2d<8, kernel<1, 2>, valid>, shape<4, 5, 3>>();
+}
+
+TEST_CASE("max_pool gradients go to each window's maximum", "[gradients][pooling]") {
+  using namespace tenet;
+  const tenet::testing::layer_check_options distinct{.distinct_inputs = true};
+  require_layer_gradients<max_pool<2>, shape<6, 6, 3>>(distinct);
+  require_layer_gradients<max_pool<3>, shape<7, 7, 9>>(distinct);
+  require_layer_gradients<max_pool<3, stride<1>>, shape<7, 7, 9>>(distinct);  // overlapping windows add up
+}
+
+TEST_CASE("dense gradients match finite differences", "[gradients][dense]") {
+  using namespace tenet;
+  require_layer_gradients<dense<10>, shape<37>>();
+  require_layer_gradients<dense<1>, shape<5>>();
+  require_layer_gradients<dense<17>, shape<9>>();
+}
+
+TEST_CASE("activation, softmax, flatten and dropout gradients match finite differences", "[gradients][activation]") {
+  using namespace tenet;
+  // relu: inputs kept away from the kink at 0, where the derivative does not exist.
+  require_layer_gradients<relu, shape<20>>({.input_low = 0.05f, .input_high = 1.0f});
+  require_layer_gradients<relu, shape<3, 3, 2>>({.input_low = -1.0f, .input_high = -0.05f});
+  require_layer_gradients<tenet::tanh, shape<20>>();
+  require_layer_gradients<sigmoid, shape<3, 2, 5>>();
+  require_layer_gradients<softmax, shape<7>>();
+  require_layer_gradients<flatten, shape<2, 3, 4>>();
+  require_layer_gradients<expect<shape<6>>, shape<6>>();
+  require_layer_gradients<dropout_ratio<1, 2>, shape<20>>();
+#if TENET_HAS_FLOAT_TEMPLATE_ARGS
+  require_layer_gradients<dropout<0.25f>, shape<4, 4, 2>>();
+#endif
+}
+
+TEST_CASE("whole networks: gradients of every parameter match finite differences", "[gradients][network]") {
+  using namespace tenet;
+  using net_t = network<input<8, 8, 1>, conv2d<4, kernel<2, 2>, same>, tenet::tanh, max_pool<2>, flatten, dense<5>, softmax>;
+  net_t net;
+  net.initialize(4);
+  tensor<float, net_t::input_shape> x;
+  tenet::detail::random_generator rng(9);
+  for (float& v : x) v = rng.uniform();
+
+  SECTION("cross-entropy fused with softmax") {
+    const auto report = tenet::testing::check_network_gradients<net_t>(net, x, 3u);
+    INFO(report.worst);
+    REQUIRE(report.checked + report.kinks == net_t::param_count);
+    REQUIRE(report.passed());
+  }
+  SECTION("categorical cross-entropy on a soft target") {
+    auto target = tensor<float, shape<5>>::filled(0.1f);
+    target[2] = 0.6f;
+    const auto report = tenet::testing::check_network_gradients<net_t, categorical_cross_entropy>(net, x, target);
+    INFO(report.worst);
+    REQUIRE(report.passed());
+  }
+  SECTION("mean squared error") {
+    const auto report =
+        tenet::testing::check_network_gradients<net_t, mean_squared_error>(net, x, tensor<float, shape<5>>::filled(0.2f));
+    INFO(report.worst);
+    REQUIRE(report.passed());
+  }
+  SECTION("cross-entropy without a final softmax (clipped probabilities)") {
+    using sig_t = network<input<6>, dense<4>, sigmoid>;
+    sig_t small;
+    small.initialize(2);
+    tensor<float, shape<6>> v;
+    for (float& e : v) e = rng.uniform(-1.0f, 1.0f);
+    const auto report = tenet::testing::check_network_gradients<sig_t>(small, v, 1u);
+    INFO(report.worst);
+    REQUIRE(report.passed());
+  }
+}
+
+TEST_CASE("LeNet-style network with relu and dropout passes a gradient check", "[gradients][network]") {
+  using namespace tenet;
+  using net_t = network<input<12, 12, 1>, conv2d<3, kernel<3, 3>, same>, relu, max_pool<2>, conv2d<4, kernel<3, 3>>, relu,
+                        flatten, dropout_ratio<1, 4>, dense<6>, relu, dense<3>, softmax>;
+  net_t net;
+  net.initialize(11);
+  // Biases away from zero keep relu inputs off the kink for this example.
+  net.for_each_layer([](auto view) {
+    for (float& b : view.biases()) b = 0.1f;
+  });
+  tensor<float, net_t::input_shape> x;
+  tenet::detail::random_generator rng(5);
+  for (float& v : x) v = rng.uniform();
+  const auto report = tenet::testing::check_network_gradients<net_t>(net, x, 1u);
+  INFO(report.failures << " of " << report.checked << " outside tolerance, " << report.kinks
+                       << " kinks skipped; worst: " << report.worst);
+  REQUIRE(report.passed());
+  REQUIRE(report.kinks * 20 <= report.checked);
+}
+
+namespace {
+// A layer whose backward is deliberately wrong (it forgets the factor 2 of y = 2x): the
+// checker must report it, or it proves nothing.
+struct doubling {
+  static std::string describe() { return "doubling (buggy)"; }
+  template <class In>
+  static constexpr tenet::verdict check() {
+    return tenet::verdict::ok;
+  }
+  template <class In>
+  struct at {
+    using input_shape = In;
+    using output_shape = In;
+    static constexpr std::size_t weight_count = 0, bias_count = 0, flops = 0;
+    template <class Arch>
+    static void forward(const float*, const float*, const float* in, float* out, tenet::parallel::policy) {
+      for (std::size_t i = 0; i < In::size; ++i) out[i] = 2.0f * in[i];
+    }
+    template <class Arch>
+    static void backward(const float*, const float*, const float*, const float* g, float* gi, float*, float*, const float*) {
+      if (gi != nullptr)
+        for (std::size_t i = 0; i < In::size; ++i) gi[i] = g[i];  // should be 2 * g[i]
+    }
+  };
+};
+}  // namespace
+
+TEST_CASE("the gradient checker catches a wrong gradient", "[gradients][meta]") {
+  const auto report = tenet::testing::check_layer_gradients<doubling, tenet::shape<5>>();
+  REQUIRE_FALSE(report.passed());
+  REQUIRE(report.failures == 5);
+}
