@@ -14,6 +14,16 @@
 
 namespace tenet {
 
+namespace detail {
+/// Rank of a bound layer's weight shape, 0 for layers without weights (kept out of the
+/// requires-clause below: clang 14 does not short-circuit a missing member there).
+template <class B>
+inline constexpr std::size_t weight_rank_v = 0;
+template <class B>
+  requires requires { typename B::weight_shape; }
+inline constexpr std::size_t weight_rank_v<B> = B::weight_shape::rank;
+}  // namespace detail
+
 /// A non-owning handle on the parameters of layer `Index` of a network, whose bound layer is
 /// `B`. `Const` views come from const networks.
 ///
@@ -40,7 +50,7 @@ class layer_view {
 
   /// One weight by coordinates, e.g. `weight(kh, kw, c, f)` for conv2d or `weight(i, u)` for dense.
   template <class... I>
-    requires(requires { typename B::weight_shape; } && sizeof...(I) == B::weight_shape::rank)
+    requires(detail::weight_rank_v<B> != 0 && sizeof...(I) == detail::weight_rank_v<B>)
   value& weight(I... index) const noexcept {
     return weights_[tensor<float, typename B::weight_shape>::offset(index...)];
   }
@@ -51,14 +61,15 @@ class layer_view {
     requires(!Const)
   {
     require_count("weights", values.size(), weight_count);
-    std::copy(values.begin(), values.end(), weights_);
+    // (No copy at all for parameter-free layers: their pointer may sit at the end of storage.)
+    if constexpr (weight_count != 0) std::copy(values.begin(), values.end(), weights_);
   }
   /// Copies biases from `values` (bias_count of them).
   void set_biases(std::span<const float> values) const
     requires(!Const)
   {
     require_count("biases", values.size(), bias_count);
-    std::copy(values.begin(), values.end(), biases_);
+    if constexpr (bias_count != 0) std::copy(values.begin(), values.end(), biases_);
   }
   /// `set_weights({1.0f, -1.0f})`: the same from a brace list.
   void set_weights(std::initializer_list<float> values) const

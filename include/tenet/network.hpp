@@ -47,8 +47,8 @@ namespace detail {
 /// The input's shape, or `invalid_shape` (after reporting) when the first argument is not a
 /// proper `input<...>`.
 template <class First>
-struct input_traits {
-  static constexpr bool valid = check_network_input<First>::ok;
+struct input_traits : check_network_input<First> {  // the base's static_assert reports
+  static constexpr bool valid = false;
   using shape_type = invalid_shape;
 };
 template <class First>

@@ -34,6 +34,11 @@ TEST_CASE("conv2d gradients match finite differences", "[gradients][conv2d]") {
   require_layer_gradients<conv2d<16, kernel<2, 1>, same, stride<1, 2>>, shape<5, 5, 1>>();
   require_layer_gradients<conv2d<6, kernel<5, 5>, same>, shape<8, 8, 1>>();
   require_layer_gradients<conv2d<8, kernel<1, 2>, valid>, shape<4, 5, 3>>();
+  // Many channels: the vectorized input gradient (full and partial registers of channels)
+  // and weight tiles of 4 channels x 2 registers of filters, with filter tails.
+  require_layer_gradients<conv2d<8, kernel<2, 2>, same>, shape<5, 5, 9>>();
+  require_layer_gradients<conv2d<17, kernel<3, 3>, same, stride<2>>, shape<6, 5, 33>>();
+  require_layer_gradients<conv2d<32, kernel<2, 2>, same>, shape<4, 4, 16>>();
 }
 
 TEST_CASE("max_pool gradients go to each window's maximum", "[gradients][pooling]") {

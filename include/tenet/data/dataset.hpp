@@ -58,7 +58,7 @@ template <class Net, class Dataset>
 inline constexpr bool fits_v = detail::same_input_v<Net, Dataset> && detail::same_classes_v<Net, Dataset>;
 
 /// Stops the build, with a sentence saying which number differs, when `Dataset` does not fit
-/// `Net`. Trainers and evaluators call it first; you can call it yourself:
+/// `Net`. Training and evaluation code should call it first; you can call it yourself:
 /// `tenet::data::check_dataset<net_t, decltype(train)>();`. The compiler prints both types in
 /// its "In instantiation of check_dataset() [with Net = ...; Dataset = ...]" line, so the two
 /// shapes (or counts) can be compared there.

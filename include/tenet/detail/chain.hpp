@@ -30,8 +30,7 @@ struct prepend<B, bound_list<Bs...>> {
 
 /// The link for an argument that is not a layer at all: reports it, yields no shape.
 template <class Index, class NotALayer>
-struct not_a_layer_link {
-  static constexpr bool reported = check_is_layer<Index, NotALayer>::ok;
+struct not_a_layer_link : check_is_layer<Index, NotALayer> {  // the base's static_assert reports
   using output = invalid_shape;
 };
 

@@ -421,6 +421,9 @@ inline canvas draw_line_chart(std::span<const chart_panel> panels, const chart_o
     if (!(lo <= hi)) lo = 0.0, hi = 1.0;  // no data: an empty frame
     if (panel.y_min) lo = *panel.y_min;
     if (panel.y_max) hi = *panel.y_max;
+    if ((panel.y_min || panel.y_max) && !(hi > lo))
+      throw std::invalid_argument("tenet::io::draw_line_chart: panel \"" + panel.title + "\": the y range " + std::to_string(lo) + " .. " +
+                                  std::to_string(hi) + " is empty (y_min must be below y_max and below the data's largest value)");
     layout l{};
     const double x0 = options.x_start, x1 = options.x_start + static_cast<double>(points > 0 ? points - 1 : 0);
     l.x = detail::nice_ticks(x0, x1, std::max(2, std::min(8, pw / 50)), true);
@@ -466,8 +469,15 @@ inline canvas draw_line_chart(std::span<const chart_panel> panels, const chart_o
     const auto& panel = panels[i];
     const auto& l = layouts[i];
     const int left = panel_left[i];
-    auto px = [&](double v) { return left + static_cast<int>(std::lround((v - l.x.low) / (l.x.high - l.x.low) * (pw - 1))); };
-    auto py = [&](double v) { return top + ph - 1 - static_cast<int>(std::lround((v - l.y.low) / (l.y.high - l.y.low) * (ph - 1))); };
+    // A few pixels of air inside the frame, so markers on the first or last epoch, or on the
+    // lowest or highest tick, are drawn whole instead of cut by the frame.
+    constexpr int pad = 6;
+    auto px = [&](double v) {
+      return left + pad + static_cast<int>(std::lround((v - l.x.low) / (l.x.high - l.x.low) * (pw - 1 - 2 * pad)));
+    };
+    auto py = [&](double v) {
+      return top + ph - 1 - pad - static_cast<int>(std::lround((v - l.y.low) / (l.y.high - l.y.low) * (ph - 1 - 2 * pad)));
+    };
 
     if (!panel.title.empty()) c.text(left + pw / 2, top - panel_title_h, panel.title, colours::black, ts, align::center);
     // Grid and tick labels.

@@ -252,20 +252,22 @@ inline std::vector<float> decode(const std::filesystem::path& path, const file_c
          hex(fingerprint, 16) + " and " + hex(ours.fingerprint, 16) + ")");
   };
 
-  // Too large to be a file of this network: say why from the header alone.
+  // 3. Too large to be a file of this network: say why from the header alone.
   if (!file.complete) {
     if (fingerprint != ours.fingerprint) different_network();
     fail("too large: expected " + std::to_string(expected_size) + " bytes, found " + std::to_string(size));
   }
 
-  // 3. Checksum. When it fails, tell a cut-off file (shorter than its header says) from a
-  // damaged one. A header that carries this network's fingerprint must also carry its counts.
+  // 4. Checksum. When it fails, tell a cut-off file (shorter than its header says) from a
+  // damaged one. A header that carries this network's fingerprint must also carry its counts,
+  // and a file of this network is shorter than this network's file only if it was cut.
   const std::uint32_t stored = get_u32(b.data() + size - checksum_bytes);
   const std::uint32_t computed = crc32_of(b.data(), static_cast<std::size_t>(size - checksum_bytes));
   if (stored != computed) {
-    const bool counts_plausible =
-        fingerprint != ours.fingerprint || (layer_count == ours.records.size() && param_count == ours.param_count);
-    if (counts_plausible && size < declared_size) truncated(declared_size);
+    const bool header_plausible =
+        fingerprint != ours.fingerprint ||
+        (layer_count == ours.records.size() && param_count == ours.param_count && size < expected_size);
+    if (header_plausible && size < declared_size) truncated(declared_size);
     if (size > declared_size && declared_size >= fixed_header_bytes + checksum_bytes &&
         crc32_of(b.data(), static_cast<std::size_t>(declared_size - checksum_bytes)) ==
             get_u32(b.data() + declared_size - checksum_bytes))
@@ -273,7 +275,7 @@ inline std::vector<float> decode(const std::filesystem::path& path, const file_c
     fail("corrupt: checksum mismatch (stored " + hex(stored, 8) + ", computed " + hex(computed, 8) + ")");
   }
 
-  // 4. The header, now known to be what was written.
+  // 5-7. The header, now known to be what was written.
   if (flags != 0) fail("header flags " + hex(flags, 8) + " are not supported; this build reads files whose flags are 0");
   if (fingerprint != ours.fingerprint) different_network();
   if (size != declared_size)
@@ -284,7 +286,7 @@ inline std::vector<float> decode(const std::filesystem::path& path, const file_c
          " parameters, but carries the fingerprint of this network, which has " + std::to_string(ours.records.size()) +
          " and " + std::to_string(ours.param_count));
 
-  // 5. The layers. Each record's counts are checked before its values are read, so (with the
+  // 8. The layers. Each record's counts are checked before its values are read, so (with the
   // size checked above) every read stays inside the file.
   std::vector<float> params(static_cast<std::size_t>(ours.param_count));
   std::size_t at = 0;

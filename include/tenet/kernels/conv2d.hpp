@@ -127,50 +127,175 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
   }
 }
 
-/// Gradients of a convolution for one example, for output rows [row_begin, row_end).
-/// Accumulates (+=) into `grad_weights` [KH][KW][C][F] and `grad_bias` [F]; when `grad_in`
-/// is not null, accumulates into it [H][W][C] (the caller zeroes it first). `grad_out` is
-/// [OH][OW][F].
+namespace detail {
+
+/// First and one-past-last output index o whose tap t lands inside the input:
+/// 0 <= o * stride + t - pad < extent.
+TENET_ALWAYS_INLINE tap_range outputs_reaching(std::size_t tap, std::size_t pad, std::size_t step, std::size_t extent,
+                                               std::size_t outputs) {
+  // o * step >= pad - tap, and o * step <= extent - 1 + pad - tap
+  const std::size_t lo = pad > tap ? (pad - tap + step - 1) / step : 0;
+  if (extent + pad <= tap) return {0, 0};
+  const std::size_t hi = std::min(outputs, (extent - 1 + pad - tap) / step + 1);
+  return {std::min(lo, hi), hi};
+}
+
+/// grad_weights[tap][c0 + i][f0 + j] += sum over output pixels of x[pixel(tap)][c0 + i] *
+/// g[pixel][f0 + j], for a tile of CB channels and FB registers of filters kept in registers.
+template <class Arch, std::size_t CB, std::size_t FB, class Dims>
+TENET_ALWAYS_INLINE void conv2d_weight_tile(const Dims& d, const float* TENET_RESTRICT in,
+                                            const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT gw,
+                                            std::size_t kh, std::size_t kw, std::size_t c0, std::size_t f0,
+                                            tap_range rows, tap_range cols) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  V acc[CB][FB];
+  for (std::size_t i = 0; i < CB; ++i)
+    for (std::size_t j = 0; j < FB; ++j) acc[i][j] = simd::load<Arch>(gw + (c0 + i) * d.filters + f0 + j * L);
+  for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
+    const std::size_t ih = oh * d.stride_height + kh - d.pad_top;
+    for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
+      const std::size_t iw = ow * d.stride_width + kw - d.pad_left;
+      const float* x = in + (ih * d.in_width + iw) * d.channels + c0;
+      const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f0;
+      V gv[FB];
+      for (std::size_t j = 0; j < FB; ++j) gv[j] = simd::load<Arch>(g + j * L);
+      for (std::size_t i = 0; i < CB; ++i) {
+        const V xv(x[i]);
+        for (std::size_t j = 0; j < FB; ++j) acc[i][j] = xsimd::fma(xv, gv[j], acc[i][j]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < CB; ++i)
+    for (std::size_t j = 0; j < FB; ++j) simd::store<Arch>(gw + (c0 + i) * d.filters + f0 + j * L, acc[i][j]);
+}
+
+}  // namespace detail
+
+/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C].
+template <class Dims>
+constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
+  return d.kernel_height * d.kernel_width * d.filters * d.channels;
+}
+
+/// Gradients of a convolution for one example. Accumulates (+=) into `grad_weights`
+/// [KH][KW][C][F] and `grad_bias` [F]; when `grad_in` is not null, accumulates into it
+/// [H][W][C] (the caller zeroes it first). `grad_out` is [OH][OW][F]; `scratch` holds
+/// conv2d_backward_scratch(d) floats.
+///
+/// Both products are organized like the forward pass, with accumulators in registers:
+/// the weight gradient per tap as a (channels x pixels) * (pixels x filters) product with a
+/// tile of channels x filters in registers, the input gradient vectorized over channels with
+/// the weights transposed so that channels are contiguous.
 template <class Arch, class Dims>
 void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
                      const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
-                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias, std::size_t row_begin,
-                     std::size_t row_end) {
+                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias,
+                     float* TENET_RESTRICT scratch) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
-  const std::size_t vector_end = d.filters - d.filters % L;
-  for (std::size_t oh = row_begin; oh < row_end; ++oh) {
-    const std::ptrdiff_t ih0 = static_cast<std::ptrdiff_t>(oh * d.stride_height) - static_cast<std::ptrdiff_t>(d.pad_top);
-    const detail::tap_range rows = detail::clip_window(ih0, d.kernel_height, d.in_height);
-    for (std::size_t ow = 0; ow < d.out_width; ++ow) {
-      const std::ptrdiff_t iw0 = static_cast<std::ptrdiff_t>(ow * d.stride_width) - static_cast<std::ptrdiff_t>(d.pad_left);
-      const detail::tap_range cols = detail::clip_window(iw0, d.kernel_width, d.in_width);
-      const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
-      for (std::size_t f = 0; f < d.filters; ++f) grad_bias[f] += g[f];
-      for (std::size_t kh = rows.begin; kh < rows.end; ++kh) {
-        for (std::size_t kw = cols.begin; kw < cols.end; ++kw) {
-          const std::size_t pixel = (static_cast<std::size_t>(ih0) + kh) * d.in_width + static_cast<std::size_t>(iw0) + kw;
-          const float* x = in + pixel * d.channels;
-          const std::size_t tap = (kh * d.kernel_width + kw) * d.channels * d.filters;
-          for (std::size_t c = 0; c < d.channels; ++c) {
-            float* gw = grad_weights + tap + c * d.filters;
-            const float* w = weights + tap + c * d.filters;
-            const V xv(x[c]);
-            V dot(0.0f);
-            for (std::size_t f = 0; f < vector_end; f += L) {
-              const V gv = simd::load<Arch>(g + f);
-              simd::store<Arch>(gw + f, xsimd::fma(xv, gv, simd::load<Arch>(gw + f)));
-              dot = xsimd::fma(simd::load<Arch>(w + f), gv, dot);
+  const std::size_t pixels = d.out_height * d.out_width;
+  const std::size_t f_vector_end = d.filters - d.filters % L;
+
+  // Bias: the sum of the output gradient over all pixels.
+  for (std::size_t p = 0; p < pixels; ++p) {
+    const float* g = grad_out + p * d.filters;
+    for (std::size_t f = 0; f < f_vector_end; f += L)
+      simd::store<Arch>(grad_bias + f, simd::load<Arch>(grad_bias + f) + simd::load<Arch>(g + f));
+    for (std::size_t f = f_vector_end; f < d.filters; ++f) grad_bias[f] += g[f];
+  }
+
+  // Weights, tap by tap, over the output pixels whose window includes that tap.
+  for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
+    const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
+    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+      const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
+      float* gw = grad_weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
+      std::size_t f = 0;
+      for (; f + 2 * L <= f_vector_end; f += 2 * L) {
+        std::size_t c = 0;
+        for (; c + 4 <= d.channels; c += 4) detail::conv2d_weight_tile<Arch, 4, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+        for (; c < d.channels; ++c) detail::conv2d_weight_tile<Arch, 1, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+      }
+      for (; f < f_vector_end; f += L) {
+        std::size_t c = 0;
+        for (; c + 4 <= d.channels; c += 4) detail::conv2d_weight_tile<Arch, 4, 1>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+        for (; c < d.channels; ++c) detail::conv2d_weight_tile<Arch, 1, 1>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+      }
+      if (f_vector_end < d.filters) {  // filters past the last full register, one at a time
+        for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
+          for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
+            const float* x = in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
+            const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
+            for (std::size_t c = 0; c < d.channels; ++c)
+              for (std::size_t t = f_vector_end; t < d.filters; ++t) gw[c * d.filters + t] += x[c] * g[t];
+          }
+      }
+    }
+  }
+
+  if (grad_in == nullptr) return;
+
+  // Input: grad_in[pixel(tap)][c] += sum_f W[tap][c][f] * g[pixel][f].
+  const std::size_t taps = d.kernel_height * d.kernel_width;
+  if (d.channels < L) {
+    // Few channels (the first convolution after an RGB or gray image): dot products over filters.
+    for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
+      const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
+      for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+        const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
+        const float* w = weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
+        for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
+          for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
+            float* gi = grad_in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
+            const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
+            for (std::size_t c = 0; c < d.channels; ++c) {
+              const float* wc = w + c * d.filters;
+              float sum = 0.0f;
+              for (std::size_t t = 0; t < d.filters; ++t) sum += wc[t] * g[t];
+              gi[c] += sum;
             }
-            float dot_tail = 0.0f;
-            for (std::size_t f = vector_end; f < d.filters; ++f) {
-              gw[f] += x[c] * g[f];
-              dot_tail += w[f] * g[f];
+          }
+      }
+    }
+    return;
+  }
+  // Many channels: transpose the weights to [tap][F][C] and vectorize over channels.
+  for (std::size_t t = 0; t < taps; ++t)
+    for (std::size_t c = 0; c < d.channels; ++c)
+      for (std::size_t f = 0; f < d.filters; ++f)
+        scratch[(t * d.filters + f) * d.channels + c] = weights[(t * d.channels + c) * d.filters + f];
+  const std::size_t c_vector_end = d.channels - d.channels % L;
+  for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
+    const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
+    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+      const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
+      const float* wt = scratch + (kh * d.kernel_width + kw) * d.filters * d.channels;
+      for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
+        for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
+          float* gi = grad_in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
+          const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
+          std::size_t c = 0;
+          for (; c + 4 * L <= c_vector_end; c += 4 * L) {
+            V acc[4];
+            for (std::size_t j = 0; j < 4; ++j) acc[j] = simd::load<Arch>(gi + c + j * L);
+            for (std::size_t f = 0; f < d.filters; ++f) {
+              const V gv(g[f]);
+              for (std::size_t j = 0; j < 4; ++j) acc[j] = xsimd::fma(gv, simd::load<Arch>(wt + f * d.channels + c + j * L), acc[j]);
             }
-            if (grad_in != nullptr) grad_in[pixel * d.channels + c] += simd::reduce_sum<Arch>(dot) + dot_tail;
+            for (std::size_t j = 0; j < 4; ++j) simd::store<Arch>(gi + c + j * L, acc[j]);
+          }
+          for (; c < c_vector_end; c += L) {
+            V acc = simd::load<Arch>(gi + c);
+            for (std::size_t f = 0; f < d.filters; ++f) acc = xsimd::fma(V(g[f]), simd::load<Arch>(wt + f * d.channels + c), acc);
+            simd::store<Arch>(gi + c, acc);
+          }
+          for (; c < d.channels; ++c) {
+            float sum = 0.0f;
+            for (std::size_t f = 0; f < d.filters; ++f) sum += g[f] * wt[f * d.channels + c];
+            gi[c] += sum;
           }
         }
-      }
     }
   }
 }

@@ -79,12 +79,15 @@ struct conv2d {
       });
     }
 
+    /// Scratch for the backward pass (the weights, transposed).
+    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch(dims{});
+
     /// Accumulates the weight and bias gradients; writes the input gradient when asked.
     template <class Arch>
     static void backward(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
-                         float* grad_in, float* grad_weights, float* grad_biases, const float* /*state*/) {
+                         float* grad_in, float* grad_weights, float* grad_biases, float* scratch) {
       if (grad_in != nullptr) std::fill_n(grad_in, In::size, 0.0f);
-      kernels::conv2d_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases, 0, OH);
+      kernels::conv2d_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases, scratch);
     }
   };
 };

@@ -23,10 +23,15 @@
 
 namespace tenet::detail {
 
+/// Floats a layer keeps per example between forward_train and backward (dropout's mask) plus
+/// the scratch its backward pass needs (conv2d's transposed weights); the backward pass gets
+/// a pointer to both, the state first.
 template <class B>
 constexpr std::size_t state_count_of() {
-  if constexpr (requires { B::state_count; }) return B::state_count;
-  else return 0;
+  std::size_t n = 0;
+  if constexpr (requires { B::state_count; }) n += B::state_count;
+  if constexpr (requires { B::scratch_count; }) n += B::scratch_count;
+  return n;
 }
 
 /// Where each layer's output and state sit in a training workspace.
@@ -120,6 +125,7 @@ struct backprop {
   /// Backward pass after `forward`: accumulates every parameter's gradient into `grad`
   /// (laid out like the network's parameter storage).
   static void backward(const float* params, const float* x, const target_type& target, float* workspace, float* grad) {
+    // Layers may use their state region as scratch during backward (see state_count_of).
     float* buffers[2] = {workspace + layout::table.total, workspace + layout::table.total + layout::gradient_buffer};
     constexpr std::size_t top = fused ? depth - 1 : depth;  // layers [0, top) get a backward call
     if constexpr (fused) Loss::gradient_of_logits(output_of(workspace, depth - 1), outputs, target, buffers[0]);

@@ -1,0 +1,381 @@
+// The SIMD kernels called directly, with compile-time dims (what networks use) and run-time
+// dims (the generic path), under both tenet::simd::default_arch and fallback_arch, against
+// the plain reference implementations in tests/support/reference.hpp.
+//
+// Tolerances: see tenet::test::tolerance in tests/support/test_helpers.hpp.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <span>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <tenet/kernels/arch.hpp>
+#include <tenet/kernels/conv2d.hpp>
+#include <tenet/kernels/dense.hpp>
+#include <tenet/kernels/elementwise.hpp>
+#include <tenet/kernels/pool.hpp>
+#include <tenet/shape.hpp>
+
+#include "reference.hpp"
+#include "test_helpers.hpp"
+
+namespace {
+
+using tenet::simd::default_arch;
+using tenet::simd::fallback_arch;
+using tenet::test::check_close;
+using tenet::test::random_values;
+namespace ref = tenet::reference;
+
+/// Values past the end of every output buffer, which a kernel must never touch.
+constexpr std::size_t guard = 64;
+
+/// An output buffer of `n` values plus a guard zone, all NaN: a value the kernel forgets to
+/// write stays NaN and fails the comparison; a value it writes past the end is caught by
+/// `untouched_guard`.
+std::vector<float> poisoned(std::size_t n) {
+    return std::vector<float>(n + guard, std::numeric_limits<float>::quiet_NaN());
+}
+
+bool untouched_guard(const std::vector<float>& buffer, std::size_t n) {
+    for (std::size_t i = n; i < buffer.size(); ++i)
+        if (!std::isnan(buffer[i]))
+            return false;
+    return true;
+}
+
+std::span<const float> head(const std::vector<float>& buffer, std::size_t n) {
+    return {buffer.data(), n};
+}
+
+// --- convolution ----------------------------------------------------------------------------
+
+template<class Case>
+using static_conv_dims = tenet::kernels::static_conv2d_dims<
+    Case::params.height, Case::params.width, Case::params.channels, Case::params.filters, Case::params.kernel_height,
+    Case::params.kernel_width, Case::params.stride_height, Case::params.stride_width, Case::params.out_height(),
+    Case::params.out_width(), Case::params.rows().pad_before, Case::params.cols().pad_before>;
+
+tenet::kernels::conv2d_dims runtime_conv_dims(const ref::conv2d_params& p) {
+    return {p.height,        p.width,        p.channels,     p.filters,     p.kernel_height,     p.kernel_width,
+            p.stride_height, p.stride_width, p.out_height(), p.out_width(), p.rows().pad_before, p.cols().pad_before};
+}
+
+struct conv_data {
+    ref::conv2d_params p;
+    std::vector<float> x, w, b, want;
+
+    explicit conv_data(const ref::conv2d_params& params, std::uint32_t seed = 1)
+        : p(params)
+        , x(random_values(p.input_size(), seed))
+        , w(random_values(p.weight_count(), seed + 1))
+        , b(random_values(p.filters, seed + 2))
+        , want(ref::conv2d(p, x, w, b)) {}
+
+    /// Runs output rows [0, split) and [split, OH) as two calls.
+    template<class Arch, class Dims>
+    std::vector<float> run(const Dims& d, std::size_t split = 0) const {
+        std::vector<float> out = poisoned(want.size());
+        tenet::kernels::conv2d_forward<Arch>(d, x.data(), w.data(), b.data(), out.data(), 0, split);
+        tenet::kernels::conv2d_forward<Arch>(d, x.data(), w.data(), b.data(), out.data(), split, p.out_height());
+        return out;
+    }
+
+    template<class Arch, class Dims>
+    void check(const Dims& d) const {
+        INFO("arch " << Arch::name());
+        const std::vector<float> out = run<Arch>(d);
+        CHECK(untouched_guard(out, want.size()));
+        check_close(head(out, want.size()), want, tenet::test::for_sum_of(p.taps() + 1));
+    }
+};
+
+TEMPLATE_LIST_TEST_CASE("conv2d_forward matches the reference convolution", "[kernels][conv2d]",
+                        tenet::test::conv_cases) {
+    constexpr ref::conv2d_params p = TestType::params;
+    INFO(TestType::name());
+    const conv_data data(p);
+    const tenet::kernels::conv2d_dims runtime = runtime_conv_dims(p);
+
+    SECTION("with compile-time dims and the default arch") {
+        data.check<default_arch>(static_conv_dims<TestType>{});
+    }
+    SECTION("with compile-time dims and the fallback arch") {
+        data.check<fallback_arch>(static_conv_dims<TestType>{});
+    }
+    SECTION("with run-time dims and the default arch") {
+        data.check<default_arch>(runtime);
+    }
+    SECTION("with run-time dims and the fallback arch") {
+        data.check<fallback_arch>(runtime);
+    }
+    SECTION("computing the rows in two calls gives the same bits as one call") {
+        const std::size_t n = data.want.size();
+        const std::vector<float> whole = data.run<default_arch>(static_conv_dims<TestType>{});
+        for (std::size_t split = 1; split < p.out_height(); split += 3) {
+            INFO("split at row " << split);
+            CHECK(tenet::test::identical(head(data.run<default_arch>(static_conv_dims<TestType>{}, split), n),
+                                         head(whole, n)));
+        }
+    }
+    // Compile-time and run-time dims are NOT compared bit for bit: g++ contracts a*b + c into
+    // FMAs differently once the loop bounds are constants (-ffp-contract=fast is its default),
+    // so the two can differ in the last bit. Both are held to the reference instead.
+}
+
+TEST_CASE("conv2d_forward with run-time dims matches the reference on 300 random geometries",
+          "[kernels][conv2d][generic]") {
+    std::mt19937 engine(2024);
+    auto pick = [&](std::size_t lo, std::size_t hi) {
+        return std::uniform_int_distribution<std::size_t>(lo, hi)(engine);
+    };
+    const std::size_t channel_choices[] = {1, 2, 3, 5, 16};
+    for (int trial = 0; trial < 300; ++trial) {
+        ref::conv2d_params p{};
+        p.pad = pick(0, 1) == 0 ? ref::padding::same : ref::padding::valid;
+        p.kernel_height = pick(1, 5);
+        p.kernel_width = pick(1, 5);
+        p.height = pick(p.pad == ref::padding::valid ? p.kernel_height : 1, 15);
+        p.width = pick(p.pad == ref::padding::valid ? p.kernel_width : 1, 15);
+        p.channels = channel_choices[pick(0, 4)];
+        p.filters = pick(1, 41);
+        p.stride_height = pick(1, 3);
+        p.stride_width = pick(1, 3);
+        INFO("trial " << trial << ": " << p.height << "x" << p.width << "x" << p.channels << " -> " << p.filters
+                      << " filters, kernel " << p.kernel_height << "x" << p.kernel_width << ", stride "
+                      << p.stride_height << "x" << p.stride_width
+                      << (p.pad == ref::padding::same ? ", same" : ", valid"));
+        const conv_data data(p, static_cast<std::uint32_t>(100 + trial));
+        data.check<default_arch>(runtime_conv_dims(p));
+        data.check<fallback_arch>(runtime_conv_dims(p));
+    }
+}
+
+// --- max pooling ----------------------------------------------------------------------------
+
+template<class Case>
+using static_pool_dims =
+    tenet::kernels::static_pool_dims<Case::params.height, Case::params.width, Case::params.channels,
+                                     Case::params.window, Case::params.window, Case::params.stride_height,
+                                     Case::params.stride_width, Case::params.out_height(), Case::params.out_width()>;
+
+tenet::kernels::pool_dims runtime_pool_dims(const ref::pool_params& p) {
+    return {p.height,        p.width,        p.channels,     p.window,     p.window,
+            p.stride_height, p.stride_width, p.out_height(), p.out_width()};
+}
+
+template<class Arch, class Dims>
+void check_pool(const ref::pool_params& p, const Dims& d, const std::vector<float>& x, const std::vector<float>& want) {
+    INFO("arch " << Arch::name());
+    std::vector<float> out = poisoned(want.size());
+    const std::size_t split = p.out_height() / 2;
+    tenet::kernels::max_pool_forward<Arch>(d, x.data(), out.data(), 0, split);
+    tenet::kernels::max_pool_forward<Arch>(d, x.data(), out.data(), split, p.out_height());
+    CHECK(untouched_guard(out, want.size()));
+    check_close(head(out, want.size()), want, tenet::test::exact);
+}
+
+TEMPLATE_LIST_TEST_CASE("max_pool_forward matches the reference pooling exactly", "[kernels][max_pool]",
+                        tenet::test::pool_cases) {
+    constexpr ref::pool_params p = TestType::params;
+    INFO(TestType::name());
+    const std::vector<float> x = random_values(p.input_size(), 7);
+    const std::vector<float> want = ref::max_pool(p, x);
+
+    SECTION("with compile-time dims and the default arch") {
+        check_pool<default_arch>(p, static_pool_dims<TestType>{}, x, want);
+    }
+    SECTION("with compile-time dims and the fallback arch") {
+        check_pool<fallback_arch>(p, static_pool_dims<TestType>{}, x, want);
+    }
+    SECTION("with run-time dims and the default arch") {
+        check_pool<default_arch>(p, runtime_pool_dims(p), x, want);
+    }
+    SECTION("with run-time dims and the fallback arch") {
+        check_pool<fallback_arch>(p, runtime_pool_dims(p), x, want);
+    }
+}
+
+TEST_CASE("max_pool_forward keeps negative maxima and ties", "[kernels][max_pool]") {
+    // All values negative: a max that started from 0 instead of the first value would show.
+    const ref::pool_params p{4, 4, 9, 2, 2, 2};
+    std::vector<float> x = random_values(p.input_size(), 11, -3.0f, -1.0f);
+    x[5] = x[6]; // a tie
+    const std::vector<float> want = ref::max_pool(p, x);
+    check_pool<default_arch>(p, runtime_pool_dims(p), x, want);
+    check_pool<fallback_arch>(p, runtime_pool_dims(p), x, want);
+}
+
+// --- dense ----------------------------------------------------------------------------------
+
+template<class Arch, class Dims>
+void check_dense(const Dims& d, const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
+                 const std::vector<float>& want, std::size_t unit_begin, std::size_t unit_end) {
+    INFO("arch " << Arch::name() << ", units [" << unit_begin << ", " << unit_end << ")");
+    std::vector<float> out = poisoned(want.size());
+    tenet::kernels::dense_forward<Arch>(d, x.data(), w.data(), b.data(), out.data(), unit_begin, unit_end);
+    CHECK(untouched_guard(out, want.size()));
+    for (std::size_t u = 0; u < want.size(); ++u)
+        if (u < unit_begin || u >= unit_end)
+            CHECK(std::isnan(out[u])); // outside the range: untouched
+    check_close(std::span<const float>(out.data() + unit_begin, unit_end - unit_begin),
+                std::span<const float>(want.data() + unit_begin, unit_end - unit_begin),
+                tenet::test::for_sum_of(x.size() + 1));
+}
+
+TEMPLATE_LIST_TEST_CASE("dense_forward matches the reference matrix-vector product", "[kernels][dense]",
+                        tenet::test::dense_cases) {
+    constexpr std::size_t N = TestType::inputs, U = TestType::units;
+    INFO(TestType::name());
+    const std::vector<float> x = random_values(N, 21), w = random_values(N * U, 22), b = random_values(U, 23);
+    const std::vector<float> want = ref::dense(x, w, b);
+    using static_dims = tenet::kernels::static_dense_dims<N, U>;
+    const tenet::kernels::dense_dims runtime{N, U};
+
+    SECTION("with compile-time dims and the default arch") {
+        check_dense<default_arch>(static_dims{}, x, w, b, want, 0, U);
+    }
+    SECTION("with compile-time dims and the fallback arch") {
+        check_dense<fallback_arch>(static_dims{}, x, w, b, want, 0, U);
+    }
+    SECTION("with run-time dims and the default arch") {
+        check_dense<default_arch>(runtime, x, w, b, want, 0, U);
+    }
+    SECTION("with run-time dims and the fallback arch") {
+        check_dense<fallback_arch>(runtime, x, w, b, want, 0, U);
+    }
+    SECTION("on a sub-range of units, writing nothing outside it") {
+        const std::size_t begin = U / 3, end = U - U / 5;
+        if (end > begin) {
+            check_dense<default_arch>(runtime, x, w, b, want, begin, end);
+            check_dense<fallback_arch>(runtime, x, w, b, want, begin, end);
+        }
+    }
+}
+
+// --- element-wise ---------------------------------------------------------------------------
+
+/// Random values in [-6, 6] followed by edge cases: zeros, large magnitudes where tanh and
+/// sigmoid saturate, and values where exp(-x) overflows a float.
+std::vector<float> activation_input(std::size_t n, std::uint32_t seed) {
+    std::vector<float> x = random_values(n, seed, -6.0f, 6.0f);
+    const float specials[] = {0.0f, -0.0f, 20.0f, -20.0f, 95.0f, -95.0f, 1e-7f, -1e-7f};
+    for (std::size_t i = 0; i < n && i < std::size(specials); ++i)
+        x[n - 1 - i] = specials[i];
+    return x;
+}
+
+using arches = std::tuple<default_arch, fallback_arch>;
+
+TEMPLATE_LIST_TEST_CASE("element-wise kernels match the reference on every tail length", "[kernels][activation]",
+                        arches) {
+    using Arch = TestType;
+    const std::size_t n =
+        GENERATE(from_range(std::begin(tenet::test::activation_sizes), std::end(tenet::test::activation_sizes)));
+    INFO("arch " << Arch::name() << ", n = " << n);
+    const std::vector<float> x = activation_input(n, static_cast<std::uint32_t>(31 + n));
+
+    SECTION("relu is exact") {
+        std::vector<float> out = poisoned(n);
+        tenet::kernels::relu_forward<Arch>(x.data(), out.data(), n);
+        CHECK(untouched_guard(out, n));
+        check_close(head(out, n), ref::relu(x), tenet::test::exact);
+    }
+    SECTION("tanh") {
+        std::vector<float> out = poisoned(n);
+        tenet::kernels::tanh_forward<Arch>(x.data(), out.data(), n);
+        CHECK(untouched_guard(out, n));
+        check_close(head(out, n), ref::tanh(x), tenet::test::for_elementwise);
+    }
+    SECTION("sigmoid") {
+        std::vector<float> out = poisoned(n);
+        tenet::kernels::sigmoid_forward<Arch>(x.data(), out.data(), n);
+        CHECK(untouched_guard(out, n));
+        check_close(head(out, n), ref::sigmoid(x), tenet::test::for_elementwise);
+    }
+    SECTION("softmax, which also sums to 1") {
+        std::vector<float> out = poisoned(n);
+        tenet::kernels::softmax_forward<Arch>(x.data(), out.data(), n);
+        CHECK(untouched_guard(out, n));
+        check_close(head(out, n), ref::softmax(x), tenet::test::for_elementwise);
+        double sum = 0.0;
+        for (std::size_t i = 0; i < n; ++i)
+            sum += out[i];
+        CHECK_THAT(sum, Catch::Matchers::WithinAbs(1.0, 1e-5));
+    }
+}
+
+TEST_CASE("softmax_forward does not overflow on large scores", "[kernels][activation]") {
+    const std::vector<float> x = {1000.0f, 999.0f, -1000.0f, 1000.0f, 0.0f, 88.0f, 89.0f, 500.0f, 1000.0f};
+    std::vector<float> out = poisoned(x.size());
+    tenet::kernels::softmax_forward<default_arch>(x.data(), out.data(), x.size());
+    check_close(head(out, x.size()), ref::softmax(x), tenet::test::for_elementwise);
+}
+
+// --- the references themselves --------------------------------------------------------------
+
+TEST_CASE("the reference geometry agrees with tenet::geometry", "[kernels][reference]") {
+    for (std::size_t in = 1; in <= 40; ++in)
+        for (std::size_t k = 1; k <= 7; ++k)
+            for (std::size_t s = 1; s <= 4; ++s) {
+                INFO("in " << in << ", k " << k << ", s " << s);
+                const ref::axis_geometry same = ref::axis(in, k, s, ref::padding::same);
+                CHECK(same.out == tenet::geometry::same_out(in, s));
+                CHECK(same.pad_before + same.pad_after == tenet::geometry::same_pad_total(in, k, s));
+                CHECK(same.pad_before == tenet::geometry::same_pad_before(in, k, s));
+                CHECK(ref::axis(in, k, s, ref::padding::valid).out == tenet::geometry::valid_out(in, k, s));
+            }
+}
+
+TEST_CASE("the reference implementations agree with hand-computed examples", "[kernels][reference]") {
+    SECTION("3x3 same convolution of a 3x3 image with an all-ones kernel sums each neighbourhood") {
+        const ref::conv2d_params p{3, 3, 1, 1, 3, 3, 1, 1, ref::padding::same};
+        const std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        const std::vector<float> y = ref::conv2d(p, x, std::vector<float>(9, 1.0f), {0.5f});
+        CHECK(y == std::vector<float>{12.5f, 21.5f, 16.5f, 27.5f, 45.5f, 33.5f, 24.5f, 39.5f, 28.5f});
+    }
+    SECTION("2x2 same convolution pads only after (TensorFlow puts the odd padding last)") {
+        // in 3, k 2, s 1: pad total 1, before 0. Kernel picks the bottom-right tap only.
+        const ref::conv2d_params p{3, 3, 1, 1, 2, 2, 1, 1, ref::padding::same};
+        const std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        const std::vector<float> y = ref::conv2d(p, x, {0, 0, 0, 1}, {0});
+        CHECK(y == std::vector<float>{5, 6, 0, 8, 9, 0, 0, 0, 0});
+    }
+    SECTION("3x3 same convolution with stride 2 on 4x4 pads before 0 and after 1") {
+        // in 4, k 3, s 2: out 2, pad total max(1*2 + 3 - 4, 0) = 1, before 0.
+        const ref::conv2d_params p{4, 4, 1, 1, 3, 3, 2, 2, ref::padding::same};
+        std::vector<float> x(16);
+        for (std::size_t i = 0; i < 16; ++i)
+            x[i] = static_cast<float>(i);
+        std::vector<float> w(9, 0.0f);
+        w[0] = 1.0f; // top-left tap
+        CHECK(ref::conv2d(p, x, w, {0}) == std::vector<float>{0, 2, 8, 10});
+    }
+    SECTION("valid convolution with two channels and two filters, Keras weight order") {
+        const ref::conv2d_params p{1, 2, 2, 2, 1, 2, 1, 1, ref::padding::valid};
+        const std::vector<float> x = {1, 2, 3, 4}; // (0,0): 1 2   (0,1): 3 4
+        // w[kh][kw][c][f]
+        const std::vector<float> w = {1, 0, 0, 1, 10, 0, 0, 10};
+        CHECK(ref::conv2d(p, x, w, {0, 100}) == std::vector<float>{1 + 30, 100 + 2 + 40});
+    }
+    SECTION("max pooling, dense and the activations") {
+        const ref::pool_params pool{2, 3, 1, 2, 1, 1};
+        CHECK(ref::max_pool(pool, {1, 5, 2, -3, 0, 4}) == std::vector<float>{5, 5});
+        CHECK(ref::dense({1, 2}, {1, 2, 3, 4, 5, 6}, {0.5f, 0, 0}) == std::vector<float>{9.5f, 12, 15});
+        CHECK(ref::relu({-1, 0, 2}) == std::vector<float>{0, 0, 2});
+        CHECK_THAT(ref::sigmoid({0})[0], Catch::Matchers::WithinAbs(0.5, 1e-7));
+        CHECK_THAT(ref::tanh({1})[0], Catch::Matchers::WithinAbs(0.7615941559557649, 1e-7));
+        const std::vector<float> s = ref::softmax({0, std::log(3.0f)});
+        CHECK_THAT(s[0], Catch::Matchers::WithinAbs(0.25, 1e-7));
+        CHECK_THAT(s[1], Catch::Matchers::WithinAbs(0.75, 1e-7));
+    }
+}
+
+} // namespace
