@@ -1,6 +1,8 @@
-# cmake -DTENET_EXAMPLE=<exe> -DTENET_EXPECTED=<file> -P TenetRunExample.cmake
+# cmake -DTENET_EXAMPLE=<exe> -DTENET_EXPECTED=<file> [-DTENET_EXAMPLE_ARGS=<a;b;c>]
+#       [-DTENET_EXPECT_OUTPUT=<regex>] -P TenetRunExample.cmake
 #
-# Runs an example with no arguments; it must exit 0. If <file> exists, the
+# Runs an example with the given arguments (none by default); it must exit 0, and its
+# stdout must match TENET_EXPECT_OUTPUT when that is given. If <file> exists, the
 # example's stdout must equal its content exactly (bytes, including the final
 # newline); on a mismatch a unified diff (or the first differing line) is printed.
 cmake_minimum_required(VERSION 3.25)
@@ -9,7 +11,7 @@ if(NOT TENET_EXAMPLE)
   message(FATAL_ERROR "TenetRunExample: TENET_EXAMPLE not given")
 endif()
 
-execute_process(COMMAND "${TENET_EXAMPLE}"
+execute_process(COMMAND "${TENET_EXAMPLE}" ${TENET_EXAMPLE_ARGS}
   OUTPUT_VARIABLE _out
   ERROR_VARIABLE _err
   RESULT_VARIABLE _rc)
@@ -20,6 +22,11 @@ endif()
 if(NOT _rc STREQUAL "0")
   message("---- stdout of ${TENET_EXAMPLE} ----\n${_out}")
   message(FATAL_ERROR "example ${TENET_EXAMPLE} exited with ${_rc}")
+endif()
+
+if(TENET_EXPECT_OUTPUT AND NOT _out MATCHES "${TENET_EXPECT_OUTPUT}")
+  message("---- stdout of ${TENET_EXAMPLE} ----\n${_out}")
+  message(FATAL_ERROR "stdout of ${TENET_EXAMPLE} does not match the regex ${TENET_EXPECT_OUTPUT}")
 endif()
 
 if(NOT TENET_EXPECTED OR NOT EXISTS "${TENET_EXPECTED}")

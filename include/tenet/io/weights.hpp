@@ -110,7 +110,13 @@ inline std::uint32_t crc32_of(const unsigned char* data, std::size_t n) {
 
 // --- message helpers ---------------------------------------------------------------------
 
-inline std::string quoted(const std::filesystem::path& p) { return "\"" + p.string() + "\""; }
+inline std::string quoted(const std::filesystem::path& p) {
+  // Appending, not "\"" + string: g++ 12 -O3 reports a bogus -Wrestrict for that form (GCC PR 105329).
+  std::string text(1, '"');
+  text += p.string();
+  text += '"';
+  return text;
+}
 
 inline std::string hex(std::uint64_t v, int digits) {
   char text[24];
