@@ -1,4 +1,4 @@
-# cmake -DTENET_EXAMPLE=<exe> -DTENET_EXPECTED=<file> [-DTENET_EXAMPLE_ARGS=<a;b;c>]
+# cmake -DTENET_EXAMPLE=<exe> -DTENET_EXPECTED=<file> [-DTENET_EXAMPLE_ARGS=<a|b|c>]
 #       [-DTENET_EXPECT_OUTPUT=<regex>] -P TenetRunExample.cmake
 #
 # Runs an example with the given arguments (none by default); it must exit 0, and its
@@ -11,7 +11,8 @@ if(NOT TENET_EXAMPLE)
   message(FATAL_ERROR "TenetRunExample: TENET_EXAMPLE not given")
 endif()
 
-execute_process(COMMAND "${TENET_EXAMPLE}" ${TENET_EXAMPLE_ARGS}
+string(REPLACE "|" ";" _args "${TENET_EXAMPLE_ARGS}")
+execute_process(COMMAND "${TENET_EXAMPLE}" ${_args}
   OUTPUT_VARIABLE _out
   ERROR_VARIABLE _err
   RESULT_VARIABLE _rc)
