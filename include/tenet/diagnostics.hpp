@@ -32,6 +32,7 @@ enum class verdict {
   rate_out_of_range,         // dropout
   unknown_option,            // conv2d / max_pool option that is not same, valid, stride<>
   conflicting_options,       // e.g. both same and valid, or two strides
+  kernel_expected,           // conv2d's second argument is not tenet::kernel<KH, KW>
 };
 
 /// A layer's index in the network: 0 is the first layer after `input`, as in summary() and `network::layer<I>()`.
@@ -89,6 +90,9 @@ struct check_layer {
   static_assert(result != verdict::unknown_option,
                 "tenet: unknown layer option: conv2d takes tenet::same, tenet::valid and "
                 "tenet::stride<S> or stride<SH, SW>; max_pool takes tenet::stride<S>.");
+  static_assert(result != verdict::kernel_expected,
+                "tenet::conv2d<Filters, Kernel, Options...>: the second argument must be a window such "
+                "as tenet::kernel<3, 3>. The layer is in the 'check_layer<...>' line above.");
   static_assert(result != verdict::conflicting_options,
                 "tenet: conflicting layer options: give at most one padding (tenet::same or "
                 "tenet::valid) and at most one tenet::stride<...>.");

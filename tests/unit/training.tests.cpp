@@ -16,6 +16,9 @@
 
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
+#include <tenet/io/weights.hpp>
+
+#include <filesystem>
 
 // Counts every operator new in this test binary while `counting` is set: the fit loop must
 // allocate nothing once its set-up is done.
@@ -361,4 +364,48 @@ TEST_CASE("the batch loop allocates nothing once training has started", "[traini
   t.fit(data.images, data.labels, options);
   counting = false;
   CHECK(at_last == 0);
+}
+
+TEST_CASE("train_on_batch takes one step and reports the batch's loss and accuracy", "[training]") {
+  const auto data = make_quadrants(64, 15);
+  quadrant_net a, b;
+  a.initialize(6);
+  b.initialize(6);
+  trainer<quadrant_net, cross_entropy, sgd> ta(a, sgd{.learning_rate = 0.05f}), tb(b, sgd{.learning_rate = 0.05f});
+  // One fit epoch of one unshuffled batch is the same step as train_on_batch.
+  const evaluation step = ta.train_on_batch(data.images, data.labels);
+  const history h = tb.fit(data.images, data.labels, {.batch_size = 64, .shuffle = false, .progress = progress_style::none});
+  CHECK(step.loss == Approx(h.epochs[0].loss));
+  CHECK(step.accuracy == h.epochs[0].accuracy);
+  const auto pa = a.parameter_storage(), pb = b.parameter_storage();
+  CHECK(std::vector<float>(pa.begin(), pa.end()) == std::vector<float>(pb.begin(), pb.end()));
+
+  SECTION("a NaN loss leaves the weights as they were") {
+    a.layer<5>().weights()[3] = INFINITY;
+    const auto poisoned = std::vector<float>(pa.begin(), pa.end());
+    CHECK_THROWS_AS(ta.train_on_batch(data.images, data.labels), training_error);
+    CHECK(std::vector<float>(pa.begin(), pa.end()) == poisoned);
+  }
+}
+
+TEST_CASE("the best-weights checkpoint is written whenever the monitored loss improves", "[training][callbacks]") {
+  const auto data = make_quadrants(200, 16);
+  quadrant_net net;
+  net.initialize(2);
+  trainer<quadrant_net> t(net);
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "tenet_checkpoint_test.weights";
+  std::filesystem::remove(file);
+  std::vector<float> best;
+  fit_options options{.epochs = 3, .progress = progress_style::none, .checkpoint = file};
+  options.on_improvement = [&](const epoch_record&) {
+    const auto p = net.parameter_storage();
+    best.assign(p.begin(), p.end());
+  };
+  t.fit(first(data.images, 150), first(data.labels, 150), rest(data.images, 150), rest(data.labels, 150), options);
+  REQUIRE(std::filesystem::exists(file));
+  quadrant_net restored;
+  load_weights(restored, file);
+  const auto p = restored.parameter_storage();
+  CHECK(std::vector<float>(p.begin(), p.end()) == best);
+  std::filesystem::remove(file);
 }

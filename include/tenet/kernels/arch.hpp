@@ -25,6 +25,28 @@ using fallback_arch = xsimd::default_arch;
 template <class Arch>
 using vfloat = xsimd::batch<float, Arch>;
 
+/// The 128-bit architecture to use beside `Arch` for short rows (e.g. 6 filters, fewer than
+/// the 8 lanes of AVX2): with AVX2 + FMA code, SSE registers still use VEX-encoded FMAs.
+/// `Arch` itself when it is already 128 bits wide (or narrower).
+template <class Arch>
+struct half_width {
+  using type = Arch;
+};
+#if XSIMD_WITH_FMA3_AVX2 && XSIMD_WITH_FMA3_SSE
+template <>
+struct half_width<xsimd::fma3<xsimd::avx2>> {
+  using type = xsimd::fma3<xsimd::sse4_2>;
+};
+#endif
+#if XSIMD_WITH_AVX2 && XSIMD_WITH_SSE4_2
+template <>
+struct half_width<xsimd::avx2> {
+  using type = xsimd::sse4_2;
+};
+#endif
+template <class Arch>
+using half_width_t = typename half_width<Arch>::type;
+
 /// Number of floats in one register of `Arch`.
 template <class Arch>
 inline constexpr std::size_t lanes = vfloat<Arch>::size;

@@ -9,9 +9,19 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "../config.hpp"
 #include "arch.hpp"
+
+// g++ 12 at -O3 reports "iteration N invokes undefined behavior" for the tail loops below,
+// with N near 2^63 / stride: it loses the link between the loop bounds and the buffer sizes
+// after inlining. The bounds are exact (every kernel is tested against a reference under
+// AddressSanitizer), so the warning is silenced here, for these kernels only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Waggressive-loop-optimizations"
+#endif
 
 namespace tenet::kernels {
 
@@ -93,6 +103,78 @@ TENET_ALWAYS_INLINE void conv2d_pixel_scalar(const Dims& d, const float* TENET_R
 
 }  // namespace detail
 
+namespace detail {
+
+/// `Pixels` neighbouring output pixels of one row (all of whose taps lie inside the input)
+/// times `Blocks` registers of filters: each weight register loaded is used `Pixels` times,
+/// and Pixels x Blocks independent accumulators keep both FMA units busy.
+template <class Arch, std::size_t Pixels, std::size_t Blocks, class Dims>
+TENET_ALWAYS_INLINE void conv2d_pixels_vector(const Dims& d, const float* TENET_RESTRICT in,
+                                              const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                              float* TENET_RESTRICT out, std::size_t f, std::size_t ih0, std::size_t iw0,
+                                              tap_range rows) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  V acc[Pixels][Blocks];
+  for (std::size_t b = 0; b < Blocks; ++b) {
+    const V start = simd::load<Arch>(bias + f + b * L);
+    for (std::size_t p = 0; p < Pixels; ++p) acc[p][b] = start;
+  }
+  const std::size_t pixel_step = d.stride_width * d.channels;
+  for (std::size_t kh = rows.begin; kh < rows.end; ++kh) {
+    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+      const float* x = in + ((ih0 + kh) * d.in_width + iw0 + kw) * d.channels;
+      const float* w = weights + (kh * d.kernel_width + kw) * d.channels * d.filters + f;
+      for (std::size_t c = 0; c < d.channels; ++c) {
+        V wv[Blocks];
+        for (std::size_t b = 0; b < Blocks; ++b) wv[b] = simd::load<Arch>(w + c * d.filters + b * L);
+        for (std::size_t p = 0; p < Pixels; ++p) {
+          const V xv(x[p * pixel_step + c]);
+          for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = xsimd::fma(xv, wv[b], acc[p][b]);
+        }
+      }
+    }
+  }
+  for (std::size_t p = 0; p < Pixels; ++p)
+    for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(out + p * d.filters + f + b * L, acc[p][b]);
+}
+
+/// All filters of the output pixels [ow_begin, ow_end) of row `oh`, which are interior:
+/// every tap of their windows lies inside the input.
+template <class Arch, class Dims>
+TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_RESTRICT in,
+                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                             float* TENET_RESTRICT out_row, std::size_t ih0, tap_range rows,
+                                             std::size_t ow_begin, std::size_t ow_end) {
+  constexpr std::size_t L = simd::lanes<Arch>;
+  // Filter blocks of 4, 2 or 1 registers, with 2, 4 or 8 pixels: 8 accumulators each.
+  auto run_block = [&]<std::size_t Blocks>(std::size_t f) {
+    constexpr std::size_t pixels = 8 / Blocks;
+    std::size_t ow = ow_begin;
+    for (; ow + pixels <= ow_end; ow += pixels)
+      conv2d_pixels_vector<Arch, pixels, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
+                                                 ow * d.stride_width - d.pad_left, rows);
+    for (; ow < ow_end; ++ow)
+      conv2d_pixels_vector<Arch, 1, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
+                                            ow * d.stride_width - d.pad_left, rows);
+  };
+  std::size_t f = 0;
+  for (; f + 4 * L <= d.filters; f += 4 * L) run_block.template operator()<4>(f);
+  if (f + 2 * L <= d.filters) {
+    run_block.template operator()<2>(f);
+    f += 2 * L;
+  }
+  if (f + L <= d.filters) {
+    run_block.template operator()<1>(f);
+    f += L;
+  }
+  // A partial last register: recompute the last L filters (the overlap gets identical
+  // values), which keeps the tail vectorized without masks.
+  if (f < d.filters) run_block.template operator()<1>(d.filters - L);
+}
+
+}  // namespace detail
+
 /// Output rows [row_begin, row_end) of a convolution: out = bias + sum over taps of in * weights.
 /// `in` is [H][W][C], `weights` [KH][KW][C][F], `bias` [F], `out` [OH][OW][F].
 template <class Arch, class Dims>
@@ -100,30 +182,43 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
                     const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
                     std::size_t row_end) {
   constexpr std::size_t L = simd::lanes<Arch>;
-  // Up to four registers of filters per pass: enough to hide FMA latency, few enough to
-  // leave registers for the broadcast input and the weight loads.
-  constexpr std::size_t max_blocks = 4;
+  if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
+    // Fewer filters than lanes (LeNet's 6): 128-bit registers fit them better.
+    if (d.filters < L) return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end);
+  }
+  // Output columns whose windows lie wholly inside the input (no padding taps).
+  const std::size_t ow_first = (d.pad_left + d.stride_width - 1) / d.stride_width;
+  const std::size_t ow_last =
+      d.in_width + d.pad_left >= d.kernel_width ? (d.in_width + d.pad_left - d.kernel_width) / d.stride_width + 1 : 0;
+  const std::size_t interior_begin = std::min(ow_first, d.out_width);
+  const std::size_t interior_end = std::max(interior_begin, std::min(ow_last, d.out_width));
+
   for (std::size_t oh = row_begin; oh < row_end; ++oh) {
     const std::ptrdiff_t ih0 = static_cast<std::ptrdiff_t>(oh * d.stride_height) - static_cast<std::ptrdiff_t>(d.pad_top);
     const detail::tap_range rows = detail::clip_window(ih0, d.kernel_height, d.in_height);
-    for (std::size_t ow = 0; ow < d.out_width; ++ow) {
+    float* out_row = out + oh * d.out_width * d.filters;
+    auto edge_pixel = [&](std::size_t ow) {
       const std::ptrdiff_t iw0 = static_cast<std::ptrdiff_t>(ow * d.stride_width) - static_cast<std::ptrdiff_t>(d.pad_left);
       const detail::tap_range cols = detail::clip_window(iw0, d.kernel_width, d.in_width);
-      float* o = out + (oh * d.out_width + ow) * d.filters;
+      float* o = out_row + ow * d.filters;
       if (d.filters < L) {
         detail::conv2d_pixel_scalar(d, in, weights, bias, o, 0, d.filters, ih0, iw0, rows, cols);
-        continue;
+        return;
       }
       std::size_t f = 0;
-      for (; f + max_blocks * L <= d.filters; f += max_blocks * L)
-        detail::conv2d_pixel_vector<Arch, max_blocks>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
-      for (; f + L <= d.filters; f += L)
-        detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
-      // A partial last register: recompute the last L filters (overlapping ones already done
-      // get the same values), which keeps the tail vectorized without masks.
-      if (f < d.filters)
-        detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, d.filters - L, ih0, iw0, rows, cols);
+      for (; f + L <= d.filters; f += L) detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
+      if (f < d.filters) detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, d.filters - L, ih0, iw0, rows, cols);
+    };
+    for (std::size_t ow = 0; ow < interior_begin; ++ow) edge_pixel(ow);
+    if (d.filters >= L && interior_begin < interior_end) {
+      // ih0 is negative in the top padding; as an unsigned origin it wraps, and origin + kh is
+      // exact again for the taps kept by `rows` (unsigned arithmetic is modular).
+      detail::conv2d_interior_run<Arch>(d, in, weights, bias, out_row, static_cast<std::size_t>(ih0), rows, interior_begin,
+                                        interior_end);
+    } else {
+      for (std::size_t ow = interior_begin; ow < interior_end; ++ow) edge_pixel(ow);
     }
+    for (std::size_t ow = interior_end; ow < d.out_width; ++ow) edge_pixel(ow);
   }
 }
 
@@ -172,27 +267,73 @@ TENET_ALWAYS_INLINE void conv2d_weight_tile(const Dims& d, const float* TENET_RE
 
 }  // namespace detail
 
-/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C].
-template <class Dims>
+namespace detail {
+
+/// grad_in[pixel_p][c0 + ...] += sum_f g_p[f] * wt[f][c0 + ...] for `Pixels` output pixels of
+/// one row (whose tap lands at input pixels `Pixels` apart by the stride) and `Blocks`
+/// registers of channels. `wt` is one tap of the transposed weights, rows of `row` floats.
+template <class Arch, std::size_t Pixels, std::size_t Blocks, class Dims>
+TENET_ALWAYS_INLINE void conv2d_input_grad_tile(const Dims& d, const float* TENET_RESTRICT g, const float* TENET_RESTRICT wt,
+                                                std::size_t row, float* TENET_RESTRICT gi, std::size_t c0) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t gi_step = d.stride_width * d.channels;
+  V acc[Pixels][Blocks];
+  for (std::size_t p = 0; p < Pixels; ++p)
+    for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = simd::load<Arch>(gi + p * gi_step + c0 + b * L);
+  for (std::size_t f = 0; f < d.filters; ++f) {
+    V wv[Blocks];
+    for (std::size_t b = 0; b < Blocks; ++b) wv[b] = simd::load<Arch>(wt + f * row + c0 + b * L);
+    for (std::size_t p = 0; p < Pixels; ++p) {
+      const V gv(g[p * d.filters + f]);
+      for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = xsimd::fma(gv, wv[b], acc[p][b]);
+    }
+  }
+  for (std::size_t p = 0; p < Pixels; ++p)
+    for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(gi + p * gi_step + c0 + b * L, acc[p][b]);
+}
+
+/// The same for fewer channels than lanes: one register over the zero-padded row of `wt`,
+/// of which the first `d.channels` lanes are added to grad_in.
+template <class Arch, class Dims>
+TENET_ALWAYS_INLINE void conv2d_input_grad_short(const Dims& d, const float* TENET_RESTRICT g, const float* TENET_RESTRICT wt,
+                                                 std::size_t row, float* TENET_RESTRICT gi) {
+  using V = simd::vfloat<Arch>;
+  V acc0(0.0f), acc1(0.0f);  // two chains: the sum over filters is a latency-bound reduction
+  std::size_t f = 0;
+  for (; f + 2 <= d.filters; f += 2) {
+    acc0 = xsimd::fma(V(g[f]), simd::load<Arch>(wt + f * row), acc0);
+    acc1 = xsimd::fma(V(g[f + 1]), simd::load<Arch>(wt + (f + 1) * row), acc1);
+  }
+  if (f < d.filters) acc0 = xsimd::fma(V(g[f]), simd::load<Arch>(wt + f * row), acc0);
+  alignas(64) float sum[simd::lanes<Arch>];
+  simd::store<Arch>(sum, acc0 + acc1);
+  for (std::size_t c = 0; c < d.channels; ++c) gi[c] += sum[c];
+}
+
+}  // namespace detail
+
+/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C'], where
+/// C' is C, or one register when C is shorter (zero-padded).
+template <class Arch, class Dims>
 constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
-  return d.kernel_height * d.kernel_width * d.filters * d.channels;
+  return d.kernel_height * d.kernel_width * d.filters * std::max(d.channels, simd::lanes<Arch>);
 }
 
 /// Gradients of a convolution for one example. Accumulates (+=) into `grad_weights`
 /// [KH][KW][C][F] and `grad_bias` [F]; when `grad_in` is not null, accumulates into it
 /// [H][W][C] (the caller zeroes it first). `grad_out` is [OH][OW][F]; `scratch` holds
-/// conv2d_backward_scratch(d) floats.
+/// conv2d_backward_scratch<Arch>(d) floats.
 ///
 /// Both products are organized like the forward pass, with accumulators in registers:
 /// the weight gradient per tap as a (channels x pixels) * (pixels x filters) product with a
 /// tile of channels x filters in registers, the input gradient vectorized over channels with
-/// the weights transposed so that channels are contiguous.
+/// the weights transposed so that channels are contiguous, several pixels at a time.
 template <class Arch, class Dims>
 void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
                      const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
                      float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias,
                      float* TENET_RESTRICT scratch) {
-  using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t pixels = d.out_height * d.out_width;
   const std::size_t f_vector_end = d.filters - d.filters % L;
@@ -236,68 +377,61 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
 
   if (grad_in == nullptr) return;
 
-  // Input: grad_in[pixel(tap)][c] += sum_f W[tap][c][f] * g[pixel][f].
+  // Input: grad_in[pixel(tap)][c] += sum_f W[tap][c][f] * g[pixel][f], with the weights
+  // transposed to [tap][f][c] (rows zero-padded to one register when C < L).
   const std::size_t taps = d.kernel_height * d.kernel_width;
-  if (d.channels < L) {
-    // Few channels (the first convolution after an RGB or gray image): dot products over filters.
-    for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
-      const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
-      for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
-        const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
-        const float* w = weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
-        for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
-          for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
-            float* gi = grad_in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
-            const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
-            for (std::size_t c = 0; c < d.channels; ++c) {
-              const float* wc = w + c * d.filters;
-              float sum = 0.0f;
-              for (std::size_t t = 0; t < d.filters; ++t) sum += wc[t] * g[t];
-              gi[c] += sum;
-            }
-          }
-      }
-    }
-    return;
-  }
-  // Many channels: transpose the weights to [tap][F][C] and vectorize over channels.
+  const std::size_t row = std::max(d.channels, L);
   for (std::size_t t = 0; t < taps; ++t)
-    for (std::size_t c = 0; c < d.channels; ++c)
-      for (std::size_t f = 0; f < d.filters; ++f)
-        scratch[(t * d.filters + f) * d.channels + c] = weights[(t * d.channels + c) * d.filters + f];
+    for (std::size_t f = 0; f < d.filters; ++f) {
+      float* dst = scratch + (t * d.filters + f) * row;
+      for (std::size_t c = 0; c < d.channels; ++c) dst[c] = weights[(t * d.channels + c) * d.filters + f];
+      for (std::size_t c = d.channels; c < row; ++c) dst[c] = 0.0f;
+    }
   const std::size_t c_vector_end = d.channels - d.channels % L;
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
       const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
-      const float* wt = scratch + (kh * d.kernel_width + kw) * d.filters * d.channels;
-      for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
-        for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
-          float* gi = grad_in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
-          const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
-          std::size_t c = 0;
-          for (; c + 4 * L <= c_vector_end; c += 4 * L) {
-            V acc[4];
-            for (std::size_t j = 0; j < 4; ++j) acc[j] = simd::load<Arch>(gi + c + j * L);
-            for (std::size_t f = 0; f < d.filters; ++f) {
-              const V gv(g[f]);
-              for (std::size_t j = 0; j < 4; ++j) acc[j] = xsimd::fma(gv, simd::load<Arch>(wt + f * d.channels + c + j * L), acc[j]);
-            }
-            for (std::size_t j = 0; j < 4; ++j) simd::store<Arch>(gi + c + j * L, acc[j]);
-          }
-          for (; c < c_vector_end; c += L) {
-            V acc = simd::load<Arch>(gi + c);
-            for (std::size_t f = 0; f < d.filters; ++f) acc = xsimd::fma(V(g[f]), simd::load<Arch>(wt + f * d.channels + c), acc);
-            simd::store<Arch>(gi + c, acc);
-          }
-          for (; c < d.channels; ++c) {
-            float sum = 0.0f;
-            for (std::size_t f = 0; f < d.filters; ++f) sum += g[f] * wt[f * d.channels + c];
-            gi[c] += sum;
-          }
+      const float* wt = scratch + (kh * d.kernel_width + kw) * d.filters * row;
+      for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
+        float* gi_row = grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels;
+        const float* g_row = grad_out + oh * d.out_width * d.filters;
+        auto gi_at = [&](std::size_t ow) { return gi_row + (ow * d.stride_width + kw - d.pad_left) * d.channels; };
+        if (d.channels < L) {
+          for (std::size_t ow = cols.begin; ow < cols.end; ++ow)
+            detail::conv2d_input_grad_short<Arch>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
+          continue;
         }
+        // Channel blocks of 4, 2 or 1 registers with 2, 4 or 8 pixels: 8 accumulators.
+        auto run_block = [&]<std::size_t Blocks>(std::size_t c) {
+          constexpr std::size_t P = 8 / Blocks;
+          std::size_t ow = cols.begin;
+          for (; ow + P <= cols.end; ow += P)
+            detail::conv2d_input_grad_tile<Arch, P, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
+          for (; ow < cols.end; ++ow)
+            detail::conv2d_input_grad_tile<Arch, 1, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
+        };
+        std::size_t c = 0;
+        for (; c + 4 * L <= c_vector_end; c += 4 * L) run_block.template operator()<4>(c);
+        if (c + 2 * L <= c_vector_end) {
+          run_block.template operator()<2>(c);
+          c += 2 * L;
+        }
+        for (; c < c_vector_end; c += L) run_block.template operator()<1>(c);
+        for (; c < d.channels; ++c)  // channels past the last full register
+          for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
+            const float* g = g_row + ow * d.filters;
+            float sum = 0.0f;
+            for (std::size_t f = 0; f < d.filters; ++f) sum += g[f] * wt[f * row + c];
+            gi_at(ow)[c] += sum;
+          }
+      }
     }
   }
 }
 
 }  // namespace tenet::kernels
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

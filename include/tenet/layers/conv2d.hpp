@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 #include "../detail/options.hpp"
 #include "../diagnostics.hpp"
@@ -17,19 +18,19 @@ namespace tenet {
 /// Options, in any order: `same` or `valid` (default `valid`, as in Keras) and `stride<S>` or
 /// `stride<SH, SW>` (default 1). Input (H, W, C), output (OH, OW, Filters); weights
 /// (KH, KW, C, Filters) in Keras order, then `Filters` biases.
-template <std::size_t Filters, class Kernel, class... Options>
+template <std::size_t Filters, class KernelArg, class... Options>
 struct conv2d {
-  static_assert(detail::is_kernel_v<Kernel>,
-                "tenet::conv2d<Filters, Kernel, Options...>: the second argument must be a window "
-                "such as tenet::kernel<3, 3>");
-
+  // A stand-in window when the argument is not a kernel<>, so that check() can report the
+  // mistake once (verdict::kernel_expected) instead of failing on every use of its sizes.
+  using Kernel = std::conditional_t<detail::is_kernel_v<KernelArg>, KernelArg, kernel<1, 1>>;
   using stride_type = typename detail::find_stride<stride<1>, Options...>::type;
   static constexpr bool same_padding = detail::has_same_padding_v<Options...>;
 
   template <class In>
   static constexpr verdict check() {
     constexpr int options = detail::option_problem<true, Options...>();
-    if constexpr (options == 1) return verdict::unknown_option;
+    if constexpr (!detail::is_kernel_v<KernelArg>) return verdict::kernel_expected;
+    else if constexpr (options == 1) return verdict::unknown_option;
     else if constexpr (options == 2) return verdict::conflicting_options;
     else if constexpr (Filters == 0 || Kernel::height == 0 || Kernel::width == 0) return verdict::zero_size;
     else if constexpr (stride_type::height == 0 || stride_type::width == 0) return verdict::zero_stride;
@@ -80,7 +81,7 @@ struct conv2d {
     }
 
     /// Scratch for the backward pass (the weights, transposed).
-    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch(dims{});
+    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch<simd::default_arch>(dims{});
 
     /// Accumulates the weight and bias gradients; writes the input gradient when asked.
     template <class Arch>

@@ -67,6 +67,12 @@ struct training_layout {
   static constexpr std::size_t workspace_floats = table.total + 2 * gradient_buffer;
 };
 
+/// Summed loss and hits of a batch.
+struct batch_result {
+  double loss;
+  std::size_t hits;
+};
+
 /// Per-example outcome of a training or evaluation pass.
 struct example_outcome {
   double loss;  // double: the gradient checker differentiates it numerically

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -27,6 +28,7 @@
 
 #include "../detail/aligned.hpp"
 #include "../detail/random.hpp"
+#include "../io/weights.hpp"
 #include "../network.hpp"
 #include "../parallel/execution.hpp"
 #include "../tensor.hpp"
@@ -81,9 +83,11 @@ struct fit_options {
   std::function<void(const batch_report&)> on_batch{};
   /// After every epoch; return false to stop training.
   std::function<bool(const epoch_record&)> on_epoch{};
-  /// When the monitored loss reaches a new best (after that epoch's update): e.g. save a
-  /// checkpoint with tenet::save_weights.
+  /// When the monitored loss reaches a new best (after that epoch's update).
   std::function<void(const epoch_record&)> on_improvement{};
+  /// Best-weights checkpoint: when not empty, the weights are saved to this file (atomically,
+  /// see docs/weights-format.md) each time the monitored loss reaches a new best.
+  std::filesystem::path checkpoint{};
 };
 
 /// Loss and accuracy over a data set.
@@ -113,8 +117,31 @@ class trainer {
       const std::size_t at = Net::weight_offset(decltype(view)::index);
       std::fill_n(decay_mask_.begin() + static_cast<std::ptrdiff_t>(at), view.weights().size(), 1.0f);
     });
-    for (std::size_t c = 0; c < max_chunks; ++c) workspaces_.emplace_back(pass::layout::workspace_floats);
+    for (std::size_t c = 0; c < max_chunks; ++c) {
+      workspaces_.emplace_back(pass::layout::workspace_floats);
+      chunk_grads_.emplace_back(Net::storage_size);
+    }
     optimizer_state_.reset(optimizer_, Net::storage_size);
+  }
+
+  /// Keras's train_on_batch: one optimizer step on (x, y) at learning rate `lr` (the
+  /// optimizer's own by default); returns the batch's mean loss and accuracy, measured with
+  /// the weights before the step. The first call of a new, larger batch size allocates; later
+  /// calls do not. Throws like fit for bad data, and training_error (weights unchanged) for a
+  /// non-finite loss.
+  evaluation train_on_batch(std::span<const input_type> x, std::span<const target_type> y, float lr = -1.0f,
+                            std::uint64_t seed = 0) {
+    validate(x, y, "training");
+    prepare(x.size());
+    if (order_.size() < x.size()) order_.resize(x.size());
+    std::iota(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(x.size()), std::size_t{0});
+    const detail::batch_result r = run_batch(x, y, order_.data(), x.size(), seed, lr < 0.0f ? optimizer_.learning_rate : lr);
+    if (!std::isfinite(r.loss))  // run_batch made no update
+      throw training_error("tenet::trainer::train_on_batch: the loss became " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
+                               "; the weights were left as they were",
+                           {});
+    return {static_cast<float>(r.loss / static_cast<double>(x.size())),
+            static_cast<float>(r.hits) / static_cast<float>(x.size())};
   }
 
   /// The optimizer's settings (they may be changed between calls to fit).
@@ -136,16 +163,14 @@ class trainer {
 
     const std::size_t n = x.size();
     const std::size_t batch_size = std::min(options.batch_size, n);
-    const std::size_t chunk = (batch_size + max_chunks - 1) / max_chunks;  // examples per chunk
     const std::size_t batches = (n + batch_size - 1) / batch_size;
     const bool has_validation = !val_x.empty();
 
     // Everything the batch loop touches, allocated now.
-    std::vector<detail::aligned_floats> chunk_grads;
-    for (std::size_t c = 0; c < max_chunks; ++c) chunk_grads.emplace_back(Net::storage_size);
-    detail::aligned_floats grad(Net::storage_size), snapshot(Net::storage_size), best(Net::storage_size);
-    std::vector<detail::example_outcome> outcomes(batch_size);
-    std::vector<std::size_t> order(n);
+    prepare(batch_size);
+    detail::aligned_floats best(Net::storage_size);
+    std::vector<std::size_t>& order = order_;
+    order.resize(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     detail::random_generator shuffler(options.seed);
     detail::progress_printer progress(options.out, options.progress);
@@ -167,41 +192,19 @@ class trainer {
       for (std::size_t b = 0; b < batches; ++b) {
         const std::size_t first = b * batch_size;
         const std::size_t count = std::min(batch_size, n - first);
-        const std::size_t chunks = (count + chunk - 1) / chunk;
-        const std::uint64_t noise = detail::backprop<Net, loss_type>::mix(options.seed, epoch * n + first);
-        float* params = net_.parameter_storage().data();
-
-        parallel::for_each_index(chunks, [&](std::size_t c) {
-          float* g = chunk_grads[c].data();
-          std::fill_n(g, Net::storage_size, 0.0f);
-          float* ws = workspaces_[c].data();
-          const std::size_t end = std::min(count, (c + 1) * chunk);
-          for (std::size_t j = c * chunk; j < end; ++j) {
-            const std::size_t idx = order[first + j];
-            pass::forward(params, x[idx].data(), ws, true, pass::mix(noise, j));
-            outcomes[j] = pass::score(ws, y[idx]);
-            pass::backward(params, x[idx].data(), y[idx], ws, g);
-          }
-        });
-
-        double batch_loss = 0.0;
-        std::size_t batch_hits = 0;
-        for (std::size_t j = 0; j < count; ++j) {
-          batch_loss += outcomes[j].loss;
-          batch_hits += outcomes[j].correct ? 1 : 0;
-        }
-        if (!std::isfinite(batch_loss)) {
+        const detail::batch_result r =
+            run_batch(x, y, order.data() + first, count, detail::backprop<Net, loss_type>::mix(options.seed, epoch * n + first), lr);
+        if (!std::isfinite(r.loss)) {
           // The weights in use produced this loss; the snapshot holds the ones before the
           // last update, which gave a finite loss on the previous batch.
-          if (epoch + b > 0) std::copy_n(snapshot.data(), Net::storage_size, params);
-          progress_failure(options, result, epoch, b, batches, batch_loss);
+          float* params = net_.parameter_storage().data();
+          if (epoch + b > 0) std::copy_n(snapshot_.data(), Net::storage_size, params);
+          progress_failure(options, result, epoch, b, batches, r.loss);
         }
-        loss_sum += batch_loss;
-        hits += batch_hits;
-
-        reduce(chunk_grads, chunks, grad.data(), 1.0f / static_cast<float>(count));
-        std::copy_n(params, Net::storage_size, snapshot.data());
-        optimizer_state_.step(optimizer_, params, grad.data(), decay_mask_.data(), Net::storage_size, lr);
+        loss_sum += r.loss;
+        hits += r.hits;
+        const double batch_loss = r.loss;
+        const std::size_t batch_hits = r.hits;
 
         const double elapsed = seconds_since(epoch_start);
         const std::size_t seen = first + count;
@@ -235,6 +238,7 @@ class trainer {
         epochs_without_improvement = 0;
         have_best = true;
         std::copy_n(net_.parameter_storage().data(), Net::storage_size, best.data());
+        if (!options.checkpoint.empty()) save_weights(net_, options.checkpoint);
         if (options.on_improvement) options.on_improvement(record);
       } else if (options.early_stopping.patience != 0 && ++epochs_without_improvement >= options.early_stopping.patience) {
         stop = true;
@@ -276,6 +280,48 @@ class trainer {
  private:
   using pass = detail::backprop<Net, loss_type>;
 
+  /// Sizes the per-batch buffers for batches of up to `batch_size` examples.
+  void prepare(std::size_t batch_size) {
+    if (outcomes_.size() < batch_size) outcomes_.resize(batch_size);
+    if (grad_.size() == 0) {
+      grad_ = detail::aligned_floats(Net::storage_size);
+      snapshot_ = detail::aligned_floats(Net::storage_size);
+    }
+  }
+
+  /// One optimizer step on the `count` examples x[order[0..count)]: forward, loss and
+  /// backward in a fixed number of chunks (a function of `count` only), gradients summed in
+  /// chunk order, then the update. Returns the summed loss and hits. A non-finite loss skips
+  /// the update; the snapshot then still holds the weights before the previous update.
+  detail::batch_result run_batch(std::span<const input_type> x, std::span<const target_type> y, const std::size_t* order,
+                                 std::size_t count, std::uint64_t noise, float lr) {
+    const std::size_t chunk = (count + max_chunks - 1) / max_chunks;  // examples per chunk
+    const std::size_t chunks = (count + chunk - 1) / chunk;
+    float* params = net_.parameter_storage().data();
+    parallel::for_each_index(chunks, [&](std::size_t c) {
+      float* g = chunk_grads_[c].data();
+      std::fill_n(g, Net::storage_size, 0.0f);
+      float* ws = workspaces_[c].data();
+      const std::size_t end = std::min(count, (c + 1) * chunk);
+      for (std::size_t j = c * chunk; j < end; ++j) {
+        const std::size_t idx = order[j];
+        pass::forward(params, x[idx].data(), ws, true, pass::mix(noise, j));
+        outcomes_[j] = pass::score(ws, y[idx]);
+        pass::backward(params, x[idx].data(), y[idx], ws, g);
+      }
+    });
+    detail::batch_result result{0.0, 0};
+    for (std::size_t j = 0; j < count; ++j) {
+      result.loss += outcomes_[j].loss;
+      result.hits += outcomes_[j].correct ? 1 : 0;
+    }
+    if (!std::isfinite(result.loss)) return result;
+    reduce(chunk_grads_, chunks, grad_.data(), 1.0f / static_cast<float>(count));
+    std::copy_n(params, Net::storage_size, snapshot_.data());
+    optimizer_state_.step(optimizer_, params, grad_.data(), decay_mask_.data(), Net::storage_size, lr);
+    return result;
+  }
+
   static double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
@@ -283,11 +329,13 @@ class trainer {
   /// grad = scale * sum of the first `chunks` chunk gradients, summed in chunk order.
   static void reduce(const std::vector<detail::aligned_floats>& chunk_grads, std::size_t chunks, float* grad, float scale) {
     parallel::for_ranges(Net::storage_size, 16384, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
-        float sum = 0.0f;
-        for (std::size_t c = 0; c < chunks; ++c) sum += chunk_grads[c].data()[i];
-        grad[i] = sum * scale;
+      // Chunk by chunk over a range (vectorizes); each element still sums chunks 0, 1, ...
+      std::copy(chunk_grads[0].data() + begin, chunk_grads[0].data() + end, grad + begin);
+      for (std::size_t c = 1; c < chunks; ++c) {
+        const float* g = chunk_grads[c].data();
+        for (std::size_t i = begin; i < end; ++i) grad[i] += g[i];
       }
+      for (std::size_t i = begin; i < end; ++i) grad[i] *= scale;
     });
   }
 
@@ -328,6 +376,10 @@ class trainer {
   typename Opt::state optimizer_state_;
   std::vector<float> decay_mask_;
   std::vector<detail::aligned_floats> workspaces_;
+  std::vector<detail::aligned_floats> chunk_grads_;
+  detail::aligned_floats grad_, snapshot_;
+  std::vector<detail::example_outcome> outcomes_;
+  std::vector<std::size_t> order_;
 };
 
 }  // namespace tenet
