@@ -128,14 +128,16 @@ class trainer {
   /// optimizer's own by default); returns the batch's mean loss and accuracy, measured with
   /// the weights before the step. The first call of a new, larger batch size allocates; later
   /// calls do not. Throws like fit for bad data, and training_error (weights unchanged) for a
-  /// non-finite loss.
+  /// non-finite loss. Dropout draws its masks from `seed` and the number of batches trained
+  /// by this call so far, so repeated calls see fresh masks and a rerun the same ones.
   evaluation train_on_batch(std::span<const input_type> x, std::span<const target_type> y, float lr = -1.0f,
                             std::uint64_t seed = 0) {
     validate(x, y, "training");
     prepare(x.size());
     if (order_.size() < x.size()) order_.resize(x.size());
     std::iota(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(x.size()), std::size_t{0});
-    const detail::batch_result r = run_batch(x, y, order_.data(), x.size(), seed, lr < 0.0f ? optimizer_.learning_rate : lr);
+    const detail::batch_result r = run_batch(x, y, order_.data(), x.size(), pass::mix(seed, batches_on_their_own_++),
+                                             lr < 0.0f ? optimizer_.learning_rate : lr);
     if (!std::isfinite(r.loss))  // run_batch made no update
       throw training_error("tenet::trainer::train_on_batch: the loss became " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
                                "; the weights were left as they were",
@@ -380,6 +382,7 @@ class trainer {
   detail::aligned_floats grad_, snapshot_;
   std::vector<detail::example_outcome> outcomes_;
   std::vector<std::size_t> order_;
+  std::uint64_t batches_on_their_own_ = 0;  // train_on_batch calls, for fresh dropout masks
 };
 
 }  // namespace tenet
