@@ -41,6 +41,8 @@ template <class T>
 inline constexpr bool is_dataset_v = false;
 template <class S, std::size_t C>
 inline constexpr bool is_dataset_v<dataset<S, C>> = true;
+template <class T>
+inline constexpr bool is_dataset_v<const T> = is_dataset_v<T>;  // decltype(train) of a const dataset
 
 namespace detail {
 

@@ -244,25 +244,37 @@ TENET_ALWAYS_INLINE void conv2d_weight_tile(const Dims& d, const float* TENET_RE
                                             tap_range rows, tap_range cols) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
-  V acc[CB][FB];
-  for (std::size_t i = 0; i < CB; ++i)
-    for (std::size_t j = 0; j < FB; ++j) acc[i][j] = simd::load<Arch>(gw + (c0 + i) * d.filters + f0 + j * L);
+  // Small tiles (one channel, as in a first layer) would be one long dependency chain per
+  // register; S partial sums over alternating pixels give 8 chains in all.
+  constexpr std::size_t S = CB * FB >= 8 ? 1 : 8 / (CB * FB);
+  V acc[S][CB][FB];
+  for (std::size_t s = 0; s < S; ++s)
+    for (std::size_t i = 0; i < CB; ++i)
+      for (std::size_t j = 0; j < FB; ++j) acc[s][i][j] = V(0.0f);
+  auto add_pixel = [&](std::size_t s, std::size_t oh, std::size_t ow, std::size_t ih) {
+    const std::size_t iw = ow * d.stride_width + kw - d.pad_left;
+    const float* x = in + (ih * d.in_width + iw) * d.channels + c0;
+    const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f0;
+    V gv[FB];
+    for (std::size_t j = 0; j < FB; ++j) gv[j] = simd::load<Arch>(g + j * L);
+    for (std::size_t i = 0; i < CB; ++i) {
+      const V xv(x[i]);
+      for (std::size_t j = 0; j < FB; ++j) acc[s][i][j] = xsimd::fma(xv, gv[j], acc[s][i][j]);
+    }
+  };
+  const std::size_t span = cols.end - cols.begin, full = span - span % S;
   for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
     const std::size_t ih = oh * d.stride_height + kh - d.pad_top;
-    for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
-      const std::size_t iw = ow * d.stride_width + kw - d.pad_left;
-      const float* x = in + (ih * d.in_width + iw) * d.channels + c0;
-      const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f0;
-      V gv[FB];
-      for (std::size_t j = 0; j < FB; ++j) gv[j] = simd::load<Arch>(g + j * L);
-      for (std::size_t i = 0; i < CB; ++i) {
-        const V xv(x[i]);
-        for (std::size_t j = 0; j < FB; ++j) acc[i][j] = xsimd::fma(xv, gv[j], acc[i][j]);
-      }
-    }
+    for (std::size_t k = 0; k < full; k += S)
+      for (std::size_t s = 0; s < S; ++s) add_pixel(s, oh, cols.begin + k + s, ih);
+    for (std::size_t k = full; k < span; ++k) add_pixel(0, oh, cols.begin + k, ih);
   }
   for (std::size_t i = 0; i < CB; ++i)
-    for (std::size_t j = 0; j < FB; ++j) simd::store<Arch>(gw + (c0 + i) * d.filters + f0 + j * L, acc[i][j]);
+    for (std::size_t j = 0; j < FB; ++j) {
+      V sum = simd::load<Arch>(gw + (c0 + i) * d.filters + f0 + j * L);
+      for (std::size_t s = 0; s < S; ++s) sum += acc[s][i][j];
+      simd::store<Arch>(gw + (c0 + i) * d.filters + f0 + j * L, sum);
+    }
 }
 
 }  // namespace detail
