@@ -34,6 +34,10 @@ TEST_CASE("conv2d gradients match finite differences", "[gradients][conv2d]") {
   require_layer_gradients<conv2d<16, kernel<2, 1>, same, stride<1, 2>>, shape<5, 5, 1>>();
   require_layer_gradients<conv2d<6, kernel<5, 5>, same>, shape<8, 8, 1>>();
   require_layer_gradients<conv2d<8, kernel<1, 2>, valid>, shape<4, 5, 3>>();
+  // One input channel, stride 1 across, few filters: the pixel-vectorized path (with a
+  // vertical stride, and rows whose length is not a multiple of the SIMD width).
+  require_layer_gradients<conv2d<3, kernel<3, 2>, valid, stride<2, 1>>, shape<7, 19, 1>>();
+  require_layer_gradients<conv2d<8, kernel<2, 3>, same>, shape<5, 11, 1>>();
   // Many channels: the vectorized input gradient (full and partial registers of channels)
   // and weight tiles of 4 channels x 2 registers of filters, with filter tails.
   require_layer_gradients<conv2d<8, kernel<2, 2>, same>, shape<5, 5, 9>>();

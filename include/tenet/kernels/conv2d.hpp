@@ -173,6 +173,40 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
   if (f < d.filters) run_block.template operator()<1>(d.filters - L);
 }
 
+/// Largest filter count for which single-channel convolutions vectorize over pixels.
+inline constexpr std::size_t single_channel_max_filters = 8;
+
+/// A single-channel, stride-1 convolution (a first layer on gray images) vectorized over
+/// `lanes` neighbouring output pixels instead of over filters: with one input channel and few
+/// filters (LeNet's 6), registers of filters would be mostly empty, while a row of pixels is
+/// contiguous in the input. One accumulator per filter; the result is transposed to the
+/// channels-last output at the end. All taps of these pixels' windows must be inside the
+/// input horizontally; `rows` clips them vertically.
+template <class Arch, class Dims>
+TENET_ALWAYS_INLINE void conv2d_single_channel_block(const Dims& d, const float* TENET_RESTRICT in,
+                                                     const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                                     float* TENET_RESTRICT out_row, std::size_t ih0, tap_range rows,
+                                                     std::size_t ow) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  constexpr std::size_t max_f = single_channel_max_filters;
+  V acc[max_f];
+  for (std::size_t f = 0; f < d.filters; ++f) acc[f] = V(bias[f]);
+  const std::size_t iw0 = ow - d.pad_left;
+  for (std::size_t kh = rows.begin; kh < rows.end; ++kh) {
+    const float* x = in + (ih0 + kh) * d.in_width + iw0;
+    const float* w = weights + kh * d.kernel_width * d.filters;
+    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+      const V xv = simd::load<Arch>(x + kw);
+      for (std::size_t f = 0; f < d.filters; ++f) acc[f] = xsimd::fma(xv, V(w[kw * d.filters + f]), acc[f]);
+    }
+  }
+  alignas(64) float lanes[max_f][L];
+  for (std::size_t f = 0; f < d.filters; ++f) simd::store<Arch>(lanes[f], acc[f]);
+  for (std::size_t p = 0; p < L; ++p)
+    for (std::size_t f = 0; f < d.filters; ++f) out_row[(ow + p) * d.filters + f] = lanes[f][p];
+}
+
 }  // namespace detail
 
 /// Output rows [row_begin, row_end) of a convolution: out = bias + sum over taps of in * weights.
@@ -182,9 +216,11 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
                     const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
                     std::size_t row_end) {
   constexpr std::size_t L = simd::lanes<Arch>;
+  const bool single_channel = d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
   if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
     // Fewer filters than lanes (LeNet's 6): 128-bit registers fit them better.
-    if (d.filters < L) return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end);
+    if (d.filters < L && !single_channel)
+      return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end);
   }
   // Output columns whose windows lie wholly inside the input (no padding taps).
   const std::size_t ow_first = (d.pad_left + d.stride_width - 1) / d.stride_width;
@@ -210,7 +246,12 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
       if (f < d.filters) detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, d.filters - L, ih0, iw0, rows, cols);
     };
     for (std::size_t ow = 0; ow < interior_begin; ++ow) edge_pixel(ow);
-    if (d.filters >= L && interior_begin < interior_end) {
+    if (single_channel) {
+      std::size_t ow = interior_begin;
+      for (; ow + L <= interior_end; ow += L)
+        detail::conv2d_single_channel_block<Arch>(d, in, weights, bias, out_row, static_cast<std::size_t>(ih0), rows, ow);
+      for (; ow < interior_end; ++ow) edge_pixel(ow);
+    } else if (d.filters >= L && interior_begin < interior_end) {
       // ih0 is negative in the top padding; as an unsigned origin it wraps, and origin + kh is
       // exact again for the taps kept by `rows` (unsigned arithmetic is modular).
       detail::conv2d_interior_run<Arch>(d, in, weights, bias, out_row, static_cast<std::size_t>(ih0), rows, interior_begin,
@@ -323,13 +364,52 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short(const Dims& d, const float* TEN
   for (std::size_t c = 0; c < d.channels; ++c) gi[c] += sum[c];
 }
 
+/// Weight gradient of a single-channel, stride-1 convolution, vectorized over pixels like
+/// its forward pass: grad_w[tap][f] += sum over pixels of x[pixel + tap] * g[pixel][f], with
+/// the output gradient transposed to [F][pixels] in `scratch` so both operands are rows.
+template <class Arch, class Dims>
+void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT grad_out,
+                                       float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT scratch) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  constexpr std::size_t max_f = single_channel_max_filters;
+  const std::size_t pixels = d.out_height * d.out_width;
+  for (std::size_t p = 0; p < pixels; ++p)
+    for (std::size_t f = 0; f < d.filters; ++f) scratch[f * pixels + p] = grad_out[p * d.filters + f];
+  for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
+    const tap_range rows = outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
+    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+      const tap_range cols = outputs_reaching(kw, d.pad_left, 1, d.in_width, d.out_width);
+      const std::size_t n = cols.end - cols.begin, full = n - n % L;
+      V acc[max_f];
+      float tail[max_f] = {};
+      for (std::size_t f = 0; f < d.filters; ++f) acc[f] = V(0.0f);
+      for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
+        const float* x = in + (oh * d.stride_height + kh - d.pad_top) * d.in_width + cols.begin + kw - d.pad_left;
+        const float* g = scratch + oh * d.out_width + cols.begin;
+        for (std::size_t k = 0; k < full; k += L) {
+          const V xv = simd::load<Arch>(x + k);
+          for (std::size_t f = 0; f < d.filters; ++f) acc[f] = xsimd::fma(xv, simd::load<Arch>(g + f * pixels + k), acc[f]);
+        }
+        for (std::size_t f = 0; f < d.filters; ++f)  // the row's last pixels
+          for (std::size_t k = full; k < n; ++k) tail[f] += x[k] * g[f * pixels + k];
+      }
+      float* gw = grad_weights + (kh * d.kernel_width + kw) * d.filters;
+      for (std::size_t f = 0; f < d.filters; ++f) gw[f] += simd::reduce_sum<Arch>(acc[f]) + tail[f];
+    }
+  }
+}
+
 }  // namespace detail
 
 /// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C'], where
 /// C' is C, or one register when C is shorter (zero-padded).
 template <class Arch, class Dims>
 constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
-  return d.kernel_height * d.kernel_width * d.filters * std::max(d.channels, simd::lanes<Arch>);
+  const std::size_t transposed_weights = d.kernel_height * d.kernel_width * d.filters * std::max(d.channels, simd::lanes<Arch>);
+  // Single-channel layers also transpose the output gradient to [F][OH * OW].
+  const std::size_t transposed_gradient = d.channels == 1 ? d.filters * d.out_height * d.out_width : 0;
+  return std::max(transposed_weights, transposed_gradient);
 }
 
 /// Gradients of a convolution for one example. Accumulates (+=) into `grad_weights`
@@ -358,6 +438,9 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
     for (std::size_t f = f_vector_end; f < d.filters; ++f) grad_bias[f] += g[f];
   }
 
+  if (d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters) {
+    detail::conv2d_single_channel_weight_grad<Arch>(d, in, grad_out, grad_weights, scratch);
+  } else {
   // Weights, tap by tap, over the output pixels whose window includes that tap.
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
@@ -385,6 +468,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
           }
       }
     }
+  }
   }
 
   if (grad_in == nullptr) return;
