@@ -2,8 +2,8 @@
 /// `trainer`: the Keras-like fit loop — mini-batches, epochs, validation, callbacks, early
 /// stopping, progress — and `evaluate`.
 ///
-/// Determinism: a batch is cut into a fixed number of chunks that depends only on the batch
-/// size; each chunk accumulates its examples' gradients in order into its own buffer, and the
+/// Determinism: a batch is cut into chunks whose number depends only on the batch size (at
+/// least 8 examples each, at most 8 chunks); each chunk accumulates its examples' gradients in order into its own buffer, and the
 /// buffers are summed in chunk order. The thread count changes who computes a chunk, never
 /// what is computed, so the same seed gives bit-identical weights on 1, 2 or 64 threads.
 ///
@@ -297,7 +297,9 @@ class trainer {
   /// the update; the snapshot then still holds the weights before the previous update.
   detail::batch_result run_batch(std::span<const input_type> x, std::span<const target_type> y, const std::size_t* order,
                                  std::size_t count, std::uint64_t noise, float lr) {
-    const std::size_t chunk = (count + max_chunks - 1) / max_chunks;  // examples per chunk
+    // Examples per chunk: at least 8, so that zeroing and summing the per-chunk gradients
+    // stays small next to the examples' own work; at most max_chunks chunks.
+    const std::size_t chunk = std::max<std::size_t>(8, (count + max_chunks - 1) / max_chunks);
     const std::size_t chunks = (count + chunk - 1) / chunk;
     float* params = net_.parameter_storage().data();
     parallel::for_each_index(chunks, [&](std::size_t c) {
