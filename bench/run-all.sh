@@ -66,7 +66,7 @@ fi
 
 # --- 2. build ------------------------------------------------------------------------------------
 say "configuring and building in $build"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTENET_BUILD_BENCH=ON \
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTENET_BUILD_BENCH=ON -DTENET_BENCH_PEERS=ON \
       -DTENET_BUILD_TESTS=ON -DTENET_BUILD_EXAMPLES=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build "$build" --target tenet_bench -j"$jobs"
 
