@@ -3,12 +3,15 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 
+#include "detail/random.hpp"
+#include "init.hpp"
 #include "shape.hpp"
 #include "tensor.hpp"
 
@@ -96,6 +99,15 @@ class layer_view {
     tensor<float, typename B::bias_shape> result;
     std::copy_n(biases_, bias_count, result.data());
     return result;
+  }
+
+  /// Re-draws this layer's weights from `init` with its own seed and zeroes its biases.
+  void initialize(initializer init, std::uint64_t seed) const
+    requires(!Const && requires { B::fan_in; })
+  {
+    detail::random_generator rng(seed);
+    detail::fill_weights(init, B::fan_in, B::fan_out, weights(), rng);
+    for (float& b : biases()) b = 0.0f;
   }
 
   /// "layer 0 (conv2d 16@2x2 same)": how error messages name this layer.

@@ -31,6 +31,7 @@
 #include "detail/aligned.hpp"
 #include "detail/chain.hpp"
 #include "detail/random.hpp"
+#include "init.hpp"
 #include "diagnostics.hpp"
 #include "io/summary.hpp"
 #include "kernels/arch.hpp"
@@ -136,16 +137,16 @@ class network_base<In, Out, bound_list<Bs...>> {
   /// Parameters are Glorot-uniform (Keras's default) from seed 0, biases zero.
   network_base() : params_(layout_.total) { initialize(0); }
 
-  /// Re-draws every weight from a Glorot-uniform distribution (limit sqrt(6 / (fan_in +
-  /// fan_out))) with the given seed and zeroes every bias. The same seed gives the same
-  /// weights on every platform.
-  void initialize(std::uint64_t seed) {
+  /// Re-draws every weight with the given seed from `init` (Glorot-uniform, Keras's default,
+  /// limit sqrt(6 / (fan_in + fan_out)); or He) and zeroes every bias. The same seed gives the
+  /// same weights on every platform. To choose per layer, follow with
+  /// `layer<I>().initialize(...)`.
+  void initialize(std::uint64_t seed, initializer init = initializer::glorot_uniform) {
     random_generator rng(seed);
     for_each_layer([&](auto view) {
       using B = bound_layer<decltype(view)::index>;
       if constexpr (Trainable<B>) {
-        const float limit = std::sqrt(6.0f / static_cast<float>(B::fan_in + B::fan_out));
-        for (float& w : view.weights()) w = rng.uniform(-limit, limit);
+        fill_weights(init, B::fan_in, B::fan_out, view.weights(), rng);
         for (float& b : view.biases()) b = 0.0f;
       }
     });
