@@ -4,6 +4,7 @@
 #
 #   bench/run-all.sh            the measurement: run it on an otherwise idle machine
 #                               (about 20-30 minutes on the 2-core development machine)
+#   bench/run-all.sh --repetitions N   N repetitions of each benchmark instead of 6
 #   bench/run-all.sh --quick    checks the whole pipeline in a few minutes: 1 repetition,
 #                               --benchmark_min_time=0.01, compile time of 2 files only.
 #                               Its numbers are not measurements.
@@ -28,12 +29,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 quick=0
 install=1
+repetitions=6
 jobs=$(nproc)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
     --no-install) install=0 ;;
     --jobs) jobs=$2; shift ;;
+    --repetitions) repetitions=$2; shift ;;
     -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run-all.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -89,8 +92,8 @@ if [[ $quick -eq 1 ]]; then
   bench_args=(--benchmark_min_time=0.01 --benchmark_repetitions=1)
   echo "quick mode: 1 repetition, min_time 0.01 s (not a measurement)" > "$results/run.txt"
 else
-  bench_args=(--benchmark_repetitions=6 --benchmark_report_aggregates_only=true)
-  echo "6 repetitions of each benchmark (default min_time 0.5 s)" > "$results/run.txt"
+  bench_args=(--benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true)
+  echo "$repetitions repetitions of each benchmark (default min_time 0.5 s)" > "$results/run.txt"
 fi
 load=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($load > 0.5) }"; then
