@@ -10,7 +10,7 @@
 // (the lecture's "which letters are the hardest to distinguish") and draws the misclassified
 // test images captioned with their true and predicted classes.
 //
-// TENET_EXAMPLE_TEST_ARGS: --epochs 1 --limit 1000 --out deep_cnn_test_out
+// TENET_EXAMPLE_TEST_ARGS: --epochs 1 --limit 1000 --test-limit 500 --out deep_cnn_test_out
 // TENET_EXAMPLE_TEST_OUTPUT: Most confused pairs.*test_accuracy=0\.[3-9]
 
 #include "common/lecture.hpp"

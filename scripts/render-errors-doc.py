@@ -292,7 +292,12 @@ commands given at the end of this page.'''
 RUNTIME = '''\
 ## Runtime errors
 
-Runtime errors (bad files, bad data) are listed as they are added.'''
+Bad files, bad data and bad command lines are found while a program runs, not by the
+compiler: tenet then throws an exception whose message names the file (or the example) and
+says what is wrong. Every one of them, with the exact message and the test that checks it, is
+in [errors-runtime.md](errors-runtime.md): IDX data files, weight files (loading, and saving
+into a missing or read-only directory or onto a full disk), training data and NaN losses,
+and the examples' command line and output directory.'''
 
 OUTRO = '''\
 ## How this page was produced

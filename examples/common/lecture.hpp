@@ -4,9 +4,11 @@
 // declares its network type and its optimizer, then calls `run_lecture_example`.
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include <tbb/global_control.h>
+#include <unistd.h>
 
 #include <tenet/data/fashion_mnist.hpp>
 #include <tenet/data/idx.hpp>
@@ -35,7 +38,8 @@ struct options {
   std::size_t threads = 0;  // 0: all cores
   std::uint64_t seed = 1;
   fs::path out;
-  std::size_t limit = 0;  // 0: the whole training set
+  std::size_t limit = 0;       // 0: the whole training set
+  std::size_t test_limit = 0;  // 0: the whole test set
   std::size_t batch = 32;
 };
 
@@ -67,6 +71,7 @@ inline options parse(int argc, char** argv, options defaults) {
     else if (flag == "--seed") o.seed = parse_count(flag, value, 0);
     else if (flag == "--out") o.out = value;
     else if (flag == "--limit") o.limit = parse_count(flag, value, 1);
+    else if (flag == "--test-limit") o.test_limit = parse_count(flag, value, 1);
     else if (flag == "--batch") o.batch = parse_count(flag, value, 1);
     else throw usage_error("unknown option '" + std::string(flag) + "'");
   }
@@ -82,7 +87,7 @@ inline options parse(int argc, char** argv, options defaults) {
 
 inline void print_usage(const char* program, const options& defaults) {
   std::fprintf(stderr,
-               "usage: %s [--data DIR] [--epochs N] [--threads N] [--seed N] [--out DIR] [--limit N] [--batch N]\n"
+               "usage: %s [--data DIR] [--epochs N] [--threads N] [--seed N] [--out DIR] [--limit N] [--test-limit N] [--batch N]\n"
                "  --data DIR    IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,\n"
                "                t10k-labels-idx1-ubyte (each may end in .gz)   [default: %s]\n"
                "  --epochs N    passes over the training set                   [default: %zu]\n"
@@ -90,9 +95,56 @@ inline void print_usage(const char* program, const options& defaults) {
                "  --seed N      seeds the initial weights, shuffling and dropout [default: %llu]\n"
                "  --out DIR     where pictures, the history and the weights go [default: %s]\n"
                "  --limit N     train on the first N training images only      [default: all]\n"
+               "  --test-limit N  test on the first N test images only         [default: all]\n"
                "  --batch N     mini-batch size                                [default: %zu]\n",
                program, defaults.data.c_str(), defaults.epochs, static_cast<unsigned long long>(defaults.seed),
                defaults.out.c_str(), defaults.batch);
+}
+
+/// Makes sure, before any data is loaded or any training starts, that the output directory
+/// exists (it is created if needed) and that a file can be created in it, so a bad --out costs
+/// nothing and leaves whatever is already there untouched. Throws std::runtime_error naming
+/// the directory (main_for: exit code 1).
+inline void check_output_directory(const fs::path& out) {
+  const std::string where = "the output directory '" + out.string() + "' (--out)";
+  const char* nothing_done = "; nothing was trained or written";
+  std::error_code ec;
+  const auto status = fs::status(out, ec);
+  if (fs::exists(status) && !fs::is_directory(status))
+    throw std::runtime_error(where + " exists but is not a directory" + nothing_done);
+  fs::create_directories(out, ec);
+  if (ec) throw std::runtime_error("cannot create " + where + ": " + ec.message() + nothing_done);
+  const fs::path probe = out / (".tenet-write-test-" + std::to_string(::getpid()));
+  errno = 0;
+  std::FILE* f = std::fopen(probe.c_str(), "wbx");
+  if (f == nullptr) {
+    const int error = errno;
+    throw std::runtime_error("cannot write in " + where + ": " + std::strerror(error) + nothing_done);
+  }
+  std::fclose(f);
+  fs::remove(probe, ec);
+}
+
+/// Writes `path` through `write(temporary)`, then renames the temporary over `path`: when
+/// writing fails (a full disk...), the file a previous run left there is kept as it was.
+template <class Write>
+void write_replacing(const fs::path& path, Write&& write) {
+  fs::path temporary = path;
+  temporary += ".tmp-" + std::to_string(::getpid());
+  try {
+    write(temporary);
+    fs::rename(temporary, path);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw;
+  }
+}
+
+/// canvas.save_png(path), replacing an existing file only once the new one is complete.
+template <class Canvas>
+void save_png(const Canvas& canvas, const fs::path& path) {
+  write_replacing(path, [&](const fs::path& temporary) { canvas.save_png(temporary); });
 }
 
 /// The IDX file `stem` in `dir`, plain or gzipped.
@@ -139,8 +191,10 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
   if (o.limit != 0) train_options.limit = o.limit;
   const dataset train = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(
       idx_file(o.data, "train-images-idx3-ubyte"), idx_file(o.data, "train-labels-idx1-ubyte"), train_options);
-  const dataset test = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(idx_file(o.data, "t10k-images-idx3-ubyte"),
-                                                                          idx_file(o.data, "t10k-labels-idx1-ubyte"));
+  tenet::data::idx_options test_options;
+  if (o.test_limit != 0) test_options.limit = o.test_limit;
+  const dataset test = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(
+      idx_file(o.data, "t10k-images-idx3-ubyte"), idx_file(o.data, "t10k-labels-idx1-ubyte"), test_options);
   std::printf("%s: %zu training and %zu test images from %s (loaded in %.1f s)\n\n", name, train.size(), test.size(),
               o.data.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count());
 
@@ -169,7 +223,7 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
   }
   for (auto& image : result.misclassified) image.caption_colour = tenet::io::colours::red;
 
-  fs::create_directories(o.out);
+  fs::create_directories(o.out);  // checked by main_for before training; may have been removed since
   std::vector<float> loss, val_loss, accuracy, val_accuracy;
   for (const auto& e : result.history.epochs) {
     loss.push_back(e.loss);
@@ -178,15 +232,16 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
     val_accuracy.push_back(e.val_accuracy);
   }
   const std::string prefix = (o.out / name).string();
-  tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves")
-      .save_png(prefix + "_curves.png");
-  tenet::io::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"})
-      .save_png(prefix + "_confusion.png");
+  // Every file is replaced only once its new version is complete (save_weights does so itself).
+  save_png(tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
+           prefix + "_curves.png");
+  save_png(tenet::io::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"}),
+           prefix + "_confusion.png");
   if (!result.misclassified.empty())
-    tenet::io::draw_image_grid(result.misclassified, {.title = std::string(name) + ": misclassified test images",
-                                                      .columns = 8, .scale = 3})
-        .save_png(prefix + "_misclassified.png");
-  result.history.write_csv(prefix + "_history.csv");
+    save_png(tenet::io::draw_image_grid(result.misclassified,
+                                        {.title = std::string(name) + ": misclassified test images", .columns = 8, .scale = 3}),
+             prefix + "_misclassified.png");
+  write_replacing(prefix + "_history.csv", [&](const fs::path& temporary) { result.history.write_csv(temporary.string()); });
   tenet::save_weights(net, prefix + ".weights");
   return result;
 }
@@ -224,12 +279,14 @@ inline void print_footer(const char* name, const options& o, const outcome& r, c
   std::printf("test_accuracy=%.4f\n", static_cast<double>(r.test.accuracy));
 }
 
-/// main() for an example: parses the command line, runs `body(options)`, turns errors into
-/// messages and exit codes (2: bad command line, 1: anything else).
+/// main() for an example: parses the command line, checks the output directory, runs
+/// `body(options)`, turns errors into messages and exit codes (2: bad command line, 1:
+/// anything else, an unwritable output directory included).
 template <class Body>
 int main_for(int argc, char** argv, const options& defaults, Body&& body) {
   try {
     const options o = parse(argc, argv, defaults);
+    check_output_directory(o.out);
     body(o);
     return 0;
   } catch (const usage_error& e) {
