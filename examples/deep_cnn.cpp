@@ -14,19 +14,9 @@
 // TENET_EXAMPLE_TEST_OUTPUT: Most confused pairs.*test_accuracy=0\.[3-9]
 
 #include "common/lecture.hpp"
+#include "common/networks.hpp"
 
-using deep_cnn = tenet::network<tenet::input<28, 28, 1>,
-                                tenet::conv2d<32, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                                tenet::conv2d<32, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                                tenet::max_pool<2>, tenet::dropout_ratio<1, 4>,
-                                tenet::conv2d<64, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                                tenet::conv2d<64, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                                tenet::max_pool<2>, tenet::dropout_ratio<1, 4>,
-                                tenet::flatten,
-                                tenet::dense<128>, tenet::relu,
-                                tenet::dense<128>, tenet::relu,
-                                tenet::dropout_ratio<1, 2>,
-                                tenet::dense<10>, tenet::softmax>;
+using lecture::deep_cnn;  // the type: common/networks.hpp
 
 int main(int argc, char** argv) {
   const lecture::options defaults{.data = std::string(tenet::data::fashion_mnist::default_directory), .epochs = 10, .out = "out"};

@@ -12,16 +12,9 @@
 // TENET_EXAMPLE_TEST_OUTPUT: test_accuracy=0\.[89]
 
 #include "common/lecture.hpp"
+#include "common/networks.hpp"
 
-using lenet = tenet::network<tenet::input<28, 28, 1>,
-                             tenet::conv2d<6, tenet::kernel<5, 5>, tenet::same>, tenet::relu,
-                             tenet::max_pool<2>,
-                             tenet::conv2d<16, tenet::kernel<5, 5>>, tenet::relu,
-                             tenet::max_pool<2>,
-                             tenet::flatten,
-                             tenet::dense<120>, tenet::relu,
-                             tenet::dense<84>, tenet::relu,
-                             tenet::dense<10>, tenet::softmax>;
+using lecture::lenet;  // the type: common/networks.hpp
 
 int main(int argc, char** argv) {
   const lecture::options defaults{.data = "build/data/digits", .epochs = 10, .out = "out"};

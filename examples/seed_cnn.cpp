@@ -12,12 +12,9 @@
 // TENET_EXAMPLE_TEST_OUTPUT: test_accuracy=0\.[6-9]
 
 #include "common/lecture.hpp"
+#include "common/networks.hpp"
 
-using seed_cnn = tenet::network<tenet::input<28, 28, 1>,
-                                tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                                tenet::max_pool<2>,
-                                tenet::flatten,
-                                tenet::dense<10>, tenet::softmax>;
+using lecture::seed_cnn;  // the type: common/networks.hpp
 
 int main(int argc, char** argv) {
   const lecture::options defaults{.data = std::string(tenet::data::fashion_mnist::default_directory), .epochs = 5, .out = "out"};
