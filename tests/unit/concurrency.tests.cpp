@@ -255,18 +255,14 @@ TEST_CASE("concurrency: single predict of the small network from the tasks of a 
   CHECK(single_predict_in_tasks(net, xs, reference, tbb_threads, 4) == 0);
 }
 
-// KNOWN BUG, kept as a reproducer (tagged [!mayfail]: it reports, it does not fail the run).
-// A TBB task that calls single-example predict on large_net waits, inside forward(), for the
-// row tasks of its second convolution (parallel::for_ranges) while its thread_local scratch
-// buffer holds the layer's input. A waiting TBB thread may run any other task meanwhile,
-// including another iteration of the outer loop: a second forward() on the same thread
-// overwrites the same thread_local buffer, and the first one then returns wrong numbers.
-// Measured with g++ -O2 on 2 cores: 128 of 4,800 predictions wrong with 8 TBB threads, 123
-// of 4,800 with 16; 0 of 4,800 once for_ranges wraps its tbb::parallel_for in
-// tbb::this_task_arena::isolate (include/tenet/parallel/execution.hpp). Remove [!mayfail]
-// with that fix. (Batch predict does not split inside forward() and is not affected.)
+// Regression test for a bug found by this test: a TBB task that calls single-example predict
+// on large_net waits, inside forward(), for the row tasks of its second convolution while its
+// thread_local scratch buffer holds the layer's input. A waiting TBB thread could run another
+// iteration of the outer loop, whose forward() overwrote the same buffer (128 of 4,800
+// predictions wrong with 8 TBB threads). parallel::for_ranges now isolates its parallel_for
+// (tbb::this_task_arena::isolate), so a waiting thread only runs its own sub-ranges.
 TEST_CASE("concurrency: single predict of a thread_local-scratch network from the tasks of a TBB parallel_for",
-          "[concurrency][nested][!mayfail]") {
+          "[concurrency][nested]") {
   const tsan_tbb_limit tsan_limit;
   large_net net_storage;
   net_storage.initialize(11);

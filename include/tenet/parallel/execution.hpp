@@ -10,6 +10,7 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 namespace tenet::parallel {
 
@@ -30,8 +31,13 @@ void for_ranges(std::size_t count, std::size_t grain, Body&& body) {
     if (count != 0) body(std::size_t{0}, count);
     return;
   }
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, grain),
-                    [&body](const tbb::blocked_range<std::size_t>& r) { body(r.begin(), r.end()); });
+  // Isolated: while this thread waits for the sub-ranges it must not pick up an unrelated
+  // outer task (e.g. another predict() from the caller's own parallel_for), which would reuse
+  // this thread's thread_local scratch buffer in the middle of a forward pass.
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, grain),
+                      [&body](const tbb::blocked_range<std::size_t>& r) { body(r.begin(), r.end()); });
+  });
 }
 
 /// Grain (items per task) so that each task does at least `min_flops_per_task`.
