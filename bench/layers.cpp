@@ -165,7 +165,7 @@ struct pool_case {
     auto run = [&](const auto& d) {
       for (auto _ : state) {
         std::memset(c.grad_in.data(), 0, in_size * sizeof(float));
-        tenet::kernels::max_pool_backward(d, c.in.data(), c.out.data(), c.grad_out.data(), c.grad_in.data());
+        tenet::kernels::max_pool_backward<arch>(d, c.in.data(), c.out.data(), c.grad_out.data(), c.grad_in.data());
         benchmark::ClobberMemory();
       }
     };

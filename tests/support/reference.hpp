@@ -116,6 +116,70 @@ inline std::vector<float> conv2d(const conv2d_params& p, const std::vector<float
     return out;
 }
 
+/// Gradients of conv2d for one example, from the output gradient g [OH][OW][F]:
+///   grad_w[kh][kw][c][f] = sum over output pixels of in[pixel's tap (kh, kw)][c] * g[pixel][f]
+///   grad_b[f]            = sum over output pixels of g[pixel][f]
+///   grad_in[ih][iw][c]   = sum over (pixel, kh, kw) whose tap lands on (ih, iw) of w[kh][kw][c][f] * g[pixel][f]
+/// (taps in the padding contribute nothing), accumulated in double.
+struct conv2d_gradients {
+    std::vector<float> in, weights, bias;
+};
+inline conv2d_gradients conv2d_backward(const conv2d_params& p, const std::vector<float>& in,
+                                        const std::vector<float>& weights, const std::vector<float>& grad_out) {
+    detail::require_size("conv2d_backward input", in.size(), p.input_size());
+    detail::require_size("conv2d_backward weights", weights.size(), p.weight_count());
+    detail::require_size("conv2d_backward output gradient", grad_out.size(), p.output_size());
+    const axis_geometry rows = p.rows(), cols = p.cols();
+    std::vector<double> gi(p.input_size(), 0.0), gw(p.weight_count(), 0.0), gb(p.filters, 0.0);
+    for (std::size_t oh = 0; oh < rows.out; ++oh)
+        for (std::size_t ow = 0; ow < cols.out; ++ow)
+            for (std::size_t f = 0; f < p.filters; ++f) {
+                const double g = grad_out[(oh * cols.out + ow) * p.filters + f];
+                gb[f] += g;
+                for (std::size_t kh = 0; kh < p.kernel_height; ++kh) {
+                    const long long ih =
+                        static_cast<long long>(oh * p.stride_height + kh) - static_cast<long long>(rows.pad_before);
+                    if (ih < 0 || ih >= static_cast<long long>(p.height))
+                        continue;
+                    for (std::size_t kw = 0; kw < p.kernel_width; ++kw) {
+                        const long long iw =
+                            static_cast<long long>(ow * p.stride_width + kw) - static_cast<long long>(cols.pad_before);
+                        if (iw < 0 || iw >= static_cast<long long>(p.width))
+                            continue;
+                        for (std::size_t c = 0; c < p.channels; ++c) {
+                            const std::size_t x_at =
+                                (static_cast<std::size_t>(ih) * p.width + static_cast<std::size_t>(iw)) * p.channels + c;
+                            const std::size_t w_at = ((kh * p.kernel_width + kw) * p.channels + c) * p.filters + f;
+                            gw[w_at] += static_cast<double>(in[x_at]) * g;
+                            gi[x_at] += static_cast<double>(weights[w_at]) * g;
+                        }
+                    }
+                }
+            }
+    auto to_float = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+    return {to_float(gi), to_float(gw), to_float(gb)};
+}
+
+/// dense's gradients for one example: grad_w[i][u] = x[i] g[u], grad_b = g, grad_in[i] = sum_u W[i][u] g[u].
+struct dense_gradients {
+    std::vector<float> in, weights, bias;
+};
+inline dense_gradients dense_backward(const std::vector<float>& x, const std::vector<float>& weights,
+                                      const std::vector<float>& grad_out) {
+    const std::size_t inputs = x.size(), units = grad_out.size();
+    detail::require_size("dense_backward weights", weights.size(), inputs * units);
+    dense_gradients r{std::vector<float>(inputs), std::vector<float>(inputs * units), grad_out};
+    for (std::size_t i = 0; i < inputs; ++i) {
+        double sum = 0.0;
+        for (std::size_t u = 0; u < units; ++u) {
+            r.weights[i * units + u] = static_cast<float>(static_cast<double>(x[i]) * grad_out[u]);
+            sum += static_cast<double>(weights[i * units + u]) * grad_out[u];
+        }
+        r.in[i] = static_cast<float>(sum);
+    }
+    return r;
+}
+
 /// Sizes of a max pooling (always `valid`: windows lie entirely inside the image).
 struct pool_params {
     std::size_t height, width, channels;
@@ -151,6 +215,35 @@ inline std::vector<float> max_pool(const pool_params& p, const std::vector<float
                 out[(oh * ow_count + ow) * p.channels + c] = best;
             }
     return out;
+}
+
+/// Gradient of max_pool: each output's gradient is added to the first input of its window that
+/// equals the output (the window's first input when none does), so overlapping windows add up.
+inline std::vector<float> max_pool_backward(const pool_params& p, const std::vector<float>& in,
+                                            const std::vector<float>& out, const std::vector<float>& grad_out) {
+    detail::require_size("max_pool_backward input", in.size(), p.input_size());
+    detail::require_size("max_pool_backward output", out.size(), p.output_size());
+    detail::require_size("max_pool_backward output gradient", grad_out.size(), p.output_size());
+    const std::size_t oh_count = p.out_height(), ow_count = p.out_width();
+    std::vector<float> grad_in(p.input_size(), 0.0f);
+    for (std::size_t oh = 0; oh < oh_count; ++oh)
+        for (std::size_t ow = 0; ow < ow_count; ++ow)
+            for (std::size_t c = 0; c < p.channels; ++c) {
+                const std::size_t o = (oh * ow_count + ow) * p.channels + c;
+                std::size_t target = ((oh * p.stride_height) * p.width + ow * p.stride_width) * p.channels + c;
+                bool found = false;
+                for (std::size_t ph = 0; ph < p.window && !found; ++ph)
+                    for (std::size_t pw = 0; pw < p.window && !found; ++pw) {
+                        const std::size_t at =
+                            ((oh * p.stride_height + ph) * p.width + ow * p.stride_width + pw) * p.channels + c;
+                        if (in[at] == out[o]) {
+                            target = at;
+                            found = true;
+                        }
+                    }
+                grad_in[target] += grad_out[o];
+            }
+    return grad_in;
 }
 
 /// y[u] = b[u] + sum over i of x[i] * W[i][u].

@@ -4,6 +4,7 @@
 //
 // Tolerances: see tenet::test::tolerance in tests/support/test_helpers.hpp.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -130,6 +131,90 @@ TEMPLATE_LIST_TEST_CASE("conv2d_forward matches the reference convolution", "[ke
     // so the two can differ in the last bit. Both are held to the reference instead.
 }
 
+/// conv2d_backward against the reference, into zeroed buffers followed by NaN guards. The
+/// weight and bias gradients accumulate, so they start at 1 and the reference's values are
+/// checked on top of that.
+template<class Arch, class Dims>
+void check_conv_backward(const ref::conv2d_params& p, const Dims& d, std::uint32_t seed, bool input_gradient = true) {
+    INFO("arch " << Arch::name() << (input_gradient ? "" : ", no input gradient"));
+    const std::vector<float> x = random_values(p.input_size(), seed);
+    const std::vector<float> w = random_values(p.weight_count(), seed + 1);
+    const std::vector<float> g = random_values(p.output_size(), seed + 2);
+    const ref::conv2d_gradients want = ref::conv2d_backward(p, x, w, g);
+    auto zeroed = [](std::size_t n, float value) {
+        std::vector<float> v = poisoned(n);
+        std::fill_n(v.begin(), n, value);
+        return v;
+    };
+    std::vector<float> gi = zeroed(p.input_size(), 0.0f), gw = zeroed(p.weight_count(), 1.0f),
+                       gb = zeroed(p.filters, 1.0f);
+    std::vector<float> scratch(tenet::kernels::conv2d_backward_scratch<Arch>(d));
+    tenet::kernels::conv2d_backward<Arch>(d, x.data(), w.data(), g.data(), input_gradient ? gi.data() : nullptr,
+                                          gw.data(), gb.data(), scratch.data());
+    CHECK(untouched_guard(gi, p.input_size()));
+    CHECK(untouched_guard(gw, p.weight_count()));
+    CHECK(untouched_guard(gb, p.filters));
+    auto minus_one = [](std::vector<float> v, std::size_t n) {
+        v.resize(n);
+        for (float& value : v)
+            value -= 1.0f;
+        return v;
+    };
+    const std::size_t pixels = p.out_height() * p.out_width();
+    check_close(minus_one(gw, p.weight_count()), want.weights, tenet::test::for_sum_of(pixels + 1));
+    check_close(minus_one(gb, p.filters), want.bias, tenet::test::for_sum_of(pixels + 1));
+    if (input_gradient)
+        check_close(head(gi, p.input_size()), want.in, tenet::test::for_sum_of(p.filters * p.kernel_height * p.kernel_width));
+    else
+        CHECK(std::all_of(gi.begin(), gi.begin() + static_cast<std::ptrdiff_t>(p.input_size()), [](float v) { return v == 0.0f; }));
+}
+
+TEMPLATE_LIST_TEST_CASE("conv2d_backward matches the reference gradients", "[kernels][conv2d][backward]",
+                        tenet::test::conv_cases) {
+    constexpr ref::conv2d_params p = TestType::params;
+    INFO(TestType::name());
+    SECTION("with compile-time dims and the default arch") {
+        check_conv_backward<default_arch>(p, static_conv_dims<TestType>{}, 31);
+        check_conv_backward<default_arch>(p, static_conv_dims<TestType>{}, 37, false);
+    }
+    SECTION("with compile-time dims and the fallback arch") {
+        check_conv_backward<fallback_arch>(p, static_conv_dims<TestType>{}, 31);
+    }
+    SECTION("with run-time dims and the default arch") {
+        check_conv_backward<default_arch>(p, runtime_conv_dims(p), 31);
+    }
+    SECTION("with run-time dims and the fallback arch") {
+        check_conv_backward<fallback_arch>(p, runtime_conv_dims(p), 31);
+    }
+}
+
+TEST_CASE("conv2d_backward with run-time dims matches the reference on 200 random geometries",
+          "[kernels][conv2d][backward][generic]") {
+    std::mt19937 engine(2025);
+    auto pick = [&](std::size_t lo, std::size_t hi) {
+        return std::uniform_int_distribution<std::size_t>(lo, hi)(engine);
+    };
+    const std::size_t channel_choices[] = {1, 2, 3, 5, 6, 7, 16};
+    for (int trial = 0; trial < 200; ++trial) {
+        ref::conv2d_params p{};
+        p.pad = pick(0, 1) == 0 ? ref::padding::same : ref::padding::valid;
+        p.kernel_height = pick(1, 5);
+        p.kernel_width = pick(1, 5);
+        p.height = pick(p.pad == ref::padding::valid ? p.kernel_height : 1, 15);
+        p.width = pick(p.pad == ref::padding::valid ? p.kernel_width : 1, 21);
+        p.channels = channel_choices[pick(0, 6)];
+        p.filters = pick(1, 41);
+        p.stride_height = pick(1, 3);
+        p.stride_width = pick(1, 3);
+        INFO("trial " << trial << ": " << p.height << "x" << p.width << "x" << p.channels << " -> " << p.filters
+                      << " filters, kernel " << p.kernel_height << "x" << p.kernel_width << ", stride "
+                      << p.stride_height << "x" << p.stride_width
+                      << (p.pad == ref::padding::same ? ", same" : ", valid"));
+        check_conv_backward<default_arch>(p, runtime_conv_dims(p), static_cast<std::uint32_t>(500 + trial));
+        check_conv_backward<fallback_arch>(p, runtime_conv_dims(p), static_cast<std::uint32_t>(500 + trial));
+    }
+}
+
 TEST_CASE("conv2d_forward with run-time dims matches the reference on 300 random geometries",
           "[kernels][conv2d][generic]") {
     std::mt19937 engine(2024);
@@ -213,6 +298,65 @@ TEST_CASE("max_pool_forward keeps negative maxima and ties", "[kernels][max_pool
     check_pool<fallback_arch>(p, runtime_pool_dims(p), x, want);
 }
 
+template<class Arch, class Dims>
+void check_pool_backward(const ref::pool_params& p, const Dims& d, const std::vector<float>& x) {
+    INFO("arch " << Arch::name());
+    const std::vector<float> out = ref::max_pool(p, x);
+    const std::vector<float> grad_out = random_values(p.output_size(), 13);
+    const std::vector<float> want = ref::max_pool_backward(p, x, out, grad_out);
+    std::vector<float> grad_in = poisoned(want.size());
+    std::fill_n(grad_in.begin(), want.size(), 0.0f);
+    tenet::kernels::max_pool_backward<Arch>(d, x.data(), out.data(), grad_out.data(), grad_in.data());
+    CHECK(untouched_guard(grad_in, want.size()));
+    check_close(head(grad_in, want.size()), want, tenet::test::exact);
+}
+
+TEMPLATE_LIST_TEST_CASE("max_pool_backward routes each gradient to the first maximum, as the reference does",
+                        "[kernels][max_pool]", tenet::test::pool_cases) {
+    constexpr ref::pool_params p = TestType::params;
+    INFO(TestType::name());
+    // Values after a ReLU: about half are 0, so most windows hold ties, some of them all zero.
+    std::vector<float> x = random_values(p.input_size(), 17);
+    for (float& v : x) v = std::max(v, 0.0f);
+    // Repeated values inside windows too, not only zeros.
+    for (std::size_t i = 0; i + 1 < x.size(); i += 5) x[i + 1] = x[i];
+
+    SECTION("with compile-time dims and the default arch") {
+        check_pool_backward<default_arch>(p, static_pool_dims<TestType>{}, x);
+    }
+    SECTION("with compile-time dims and the fallback arch") {
+        check_pool_backward<fallback_arch>(p, static_pool_dims<TestType>{}, x);
+    }
+    SECTION("with run-time dims and the default arch") {
+        check_pool_backward<default_arch>(p, runtime_pool_dims(p), x);
+    }
+    SECTION("with run-time dims and the fallback arch") {
+        check_pool_backward<fallback_arch>(p, runtime_pool_dims(p), x);
+    }
+}
+
+TEST_CASE("max_pool_backward sends the gradient of a NaN window to its first input", "[kernels][max_pool]") {
+    const ref::pool_params p{4, 4, 16, 2, 2, 2};
+    std::vector<float> x = random_values(p.input_size(), 19);
+    x[(1 * 4 + 1) * 16 + 3] = std::numeric_limits<float>::quiet_NaN();  // window (0, 0), channel 3
+    x[(2 * 4 + 3) * 16 + 12] = std::numeric_limits<float>::quiet_NaN(); // window (1, 1), channel 12
+    std::vector<float> out = ref::max_pool(p, x);
+    // Whatever the forward pass made of the NaN, an output equal to no input takes this path.
+    out[3] = std::numeric_limits<float>::quiet_NaN();
+    out[(1 * 2 + 1) * 16 + 12] = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<float> grad_out = random_values(p.output_size(), 23);
+    const std::vector<float> want = ref::max_pool_backward(p, x, out, grad_out);
+    for (auto arch_run : {0, 1}) {
+        std::vector<float> grad_in(want.size(), 0.0f);
+        if (arch_run == 0)
+            tenet::kernels::max_pool_backward<default_arch>(runtime_pool_dims(p), x.data(), out.data(), grad_out.data(), grad_in.data());
+        else
+            tenet::kernels::max_pool_backward<fallback_arch>(runtime_pool_dims(p), x.data(), out.data(), grad_out.data(), grad_in.data());
+        check_close(grad_in, want, tenet::test::exact);
+        CHECK(grad_in[3] == grad_out[3]); // the first input of window (0, 0), channel 3
+    }
+}
+
 // --- dense ----------------------------------------------------------------------------------
 
 template<class Arch, class Dims>
@@ -258,6 +402,38 @@ TEMPLATE_LIST_TEST_CASE("dense_forward matches the reference matrix-vector produ
             check_dense<fallback_arch>(runtime, x, w, b, want, begin, end);
         }
     }
+}
+
+template<class Arch, class Dims>
+void check_dense_backward(const Dims& d, std::size_t inputs, std::size_t units) {
+    INFO("arch " << Arch::name());
+    const std::vector<float> x = random_values(inputs, 41), w = random_values(inputs * units, 42),
+                             g = random_values(units, 43);
+    const ref::dense_gradients want = ref::dense_backward(x, w, g);
+    std::vector<float> gi = poisoned(inputs), gw = poisoned(inputs * units), gb = poisoned(units);
+    std::fill_n(gw.begin(), inputs * units, 1.0f); // accumulates
+    std::fill_n(gb.begin(), units, 1.0f);
+    tenet::kernels::dense_backward<Arch>(d, x.data(), w.data(), g.data(), gi.data(), gw.data(), gb.data());
+    CHECK(untouched_guard(gi, inputs));
+    CHECK(untouched_guard(gw, inputs * units));
+    CHECK(untouched_guard(gb, units));
+    for (std::size_t k = 0; k < inputs * units; ++k)
+        gw[k] -= 1.0f;
+    for (std::size_t k = 0; k < units; ++k)
+        gb[k] -= 1.0f;
+    check_close(head(gw, inputs * units), want.weights, tenet::test::for_elementwise);
+    check_close(head(gb, units), want.bias, tenet::test::for_elementwise);
+    check_close(head(gi, inputs), want.in, tenet::test::for_sum_of(units));
+}
+
+TEMPLATE_LIST_TEST_CASE("dense_backward matches the reference gradients", "[kernels][dense][backward]",
+                        tenet::test::dense_cases) {
+    constexpr std::size_t N = TestType::inputs, U = TestType::units;
+    INFO(TestType::name());
+    check_dense_backward<default_arch>(tenet::kernels::static_dense_dims<N, U>{}, N, U);
+    check_dense_backward<fallback_arch>(tenet::kernels::static_dense_dims<N, U>{}, N, U);
+    check_dense_backward<default_arch>(tenet::kernels::dense_dims{N, U}, N, U);
+    check_dense_backward<fallback_arch>(tenet::kernels::dense_dims{N, U}, N, U);
 }
 
 // --- element-wise ---------------------------------------------------------------------------

@@ -364,6 +364,26 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short(const Dims& d, const float* TEN
   for (std::size_t c = 0; c < d.channels; ++c) gi[c] += sum[c];
 }
 
+/// `Pixels` pixels of conv2d_input_grad_short at once, for independent accumulator chains.
+/// Each register spans one pixel's channels and then the next pixels' first channels: the
+/// zero-padded weight rows leave those lanes at the values loaded, and the pixels are stored
+/// in increasing order, so each pixel's own store comes last and the lanes past the last
+/// pixel write back what they held. The caller guarantees that the last register ends
+/// inside grad_in, and that no two of the pixels coincide.
+template <class Arch, std::size_t Pixels, class Dims>
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_tile(const Dims& d, const float* TENET_RESTRICT g, const float* TENET_RESTRICT wt,
+                                                      std::size_t row, float* gi) {
+  using V = simd::vfloat<Arch>;
+  const std::size_t gi_step = d.stride_width * d.channels;
+  V acc[Pixels];
+  for (std::size_t p = 0; p < Pixels; ++p) acc[p] = simd::load<Arch>(gi + p * gi_step);
+  for (std::size_t f = 0; f < d.filters; ++f) {
+    const V wv = simd::load<Arch>(wt + f * row);
+    for (std::size_t p = 0; p < Pixels; ++p) acc[p] = xsimd::fma(V(g[p * d.filters + f]), wv, acc[p]);
+  }
+  for (std::size_t p = 0; p < Pixels; ++p) simd::store<Arch>(gi + p * gi_step, acc[p]);
+}
+
 /// Weight gradient of a single-channel, stride-1 convolution, vectorized over pixels like
 /// its forward pass: grad_w[tap][f] += sum over pixels of x[pixel + tap] * g[pixel][f], with
 /// the output gradient transposed to [F][pixels] in `scratch` so both operands are rows.
@@ -484,6 +504,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
       for (std::size_t c = d.channels; c < row; ++c) dst[c] = 0.0f;
     }
   const std::size_t c_vector_end = d.channels - d.channels % L;
+  const float* const grad_in_end = grad_in + d.in_height * d.in_width * d.channels;
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
@@ -494,8 +515,12 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
         const float* g_row = grad_out + oh * d.out_width * d.filters;
         auto gi_at = [&](std::size_t ow) { return gi_row + (ow * d.stride_width + kw - d.pad_left) * d.channels; };
         if (d.channels < L) {
-          for (std::size_t ow = cols.begin; ow < cols.end; ++ow)
-            detail::conv2d_input_grad_short<Arch>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
+          // Tiles of 8 pixels while their last register stays inside grad_in.
+          constexpr std::size_t P = 8;
+          std::size_t ow = cols.begin;
+          for (; ow + P <= cols.end && gi_at(ow + P - 1) + L <= grad_in_end; ow += P)
+            detail::conv2d_input_grad_short_tile<Arch, P>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
+          for (; ow < cols.end; ++ow) detail::conv2d_input_grad_short<Arch>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
           continue;
         }
         // Channel blocks of 4, 2 or 1 registers with 2, 4 or 8 pixels: 8 accumulators.

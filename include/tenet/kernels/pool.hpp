@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 #include "../config.hpp"
 #include "arch.hpp"
@@ -64,32 +65,70 @@ void max_pool_forward(const Dims& d, const float* TENET_RESTRICT in, float* TENE
   }
 }
 
-/// Gradient of max pooling for one example: each output's gradient goes to the input that
-/// was the maximum of its window (the first one, on ties). Accumulates into `grad_in`
-/// (the caller zeroes it first), so overlapping windows add up.
-template <class Dims>
-void max_pool_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
-                       const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in) {
-  for (std::size_t oh = 0; oh < d.out_height; ++oh) {
-    for (std::size_t ow = 0; ow < d.out_width; ++ow) {
-      const std::size_t corner = oh * d.stride_height * d.in_width + ow * d.stride_width;
-      const std::size_t o = (oh * d.out_width + ow) * d.channels;
-      for (std::size_t c = 0; c < d.channels; ++c) {
-        const float m = out[o + c];
-        std::size_t arg = corner;
-        bool found = false;
-        for (std::size_t ph = 0; ph < d.window_height && !found; ++ph)
-          for (std::size_t pw = 0; pw < d.window_width && !found; ++pw) {
-            const std::size_t p = corner + ph * d.in_width + pw;
-            if (in[p * d.channels + c] == m) {
-              arg = p;
-              found = true;
-            }
-          }
-        grad_in[arg * d.channels + c] += grad_out[o + c];
+namespace detail {
+
+/// The max-pool gradient of one window, channels [c_begin, c_end): vectorized over channels
+/// with masks (after a ReLU most windows tie at zero, and a branch per input would often be
+/// mispredicted), then narrower registers, then scalars for the last few channels.
+template <class Arch, class Dims>
+TENET_ALWAYS_INLINE void max_pool_backward_window(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
+                                                  const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                                                  std::size_t corner, std::size_t o, std::size_t c_begin, std::size_t c_end) {
+  using V = simd::vfloat<Arch>;
+  using M = xsimd::batch_bool<float, Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const V zero(0.0f);
+  std::size_t c = c_begin;
+  for (; c + L <= c_end; c += L) {
+    const V m = simd::load<Arch>(out + o + c);
+    const V g = simd::load<Arch>(grad_out + o + c);
+    M taken(false);
+    for (std::size_t ph = 0; ph < d.window_height; ++ph)
+      for (std::size_t pw = 0; pw < d.window_width; ++pw) {
+        const std::size_t at = (corner + ph * d.in_width + pw) * d.channels + c;
+        const M hit = (simd::load<Arch>(in + at) == m) & ~taken;
+        simd::store<Arch>(grad_in + at, simd::load<Arch>(grad_in + at) + xsimd::select(hit, g, zero));
+        taken = taken | hit;
       }
+    if (!xsimd::all(taken)) {  // only a NaN matches no input: the window's first input gets it
+      float* first = grad_in + corner * d.channels + c;
+      simd::store<Arch>(first, simd::load<Arch>(first) + xsimd::select(taken, zero, g));
     }
   }
+  if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
+    if (c + simd::lanes<simd::half_width_t<Arch>> <= c_end)
+      return max_pool_backward_window<simd::half_width_t<Arch>>(d, in, out, grad_out, grad_in, corner, o, c, c_end);
+  }
+  for (; c < c_end; ++c) {
+    const float m = out[o + c];
+    std::size_t arg = corner;
+    bool found = false;
+    for (std::size_t ph = 0; ph < d.window_height && !found; ++ph)
+      for (std::size_t pw = 0; pw < d.window_width && !found; ++pw) {
+        const std::size_t p = corner + ph * d.in_width + pw;
+        if (in[p * d.channels + c] == m) {
+          arg = p;
+          found = true;
+        }
+      }
+    grad_in[arg * d.channels + c] += grad_out[o + c];
+  }
+}
+
+}  // namespace detail
+
+/// Gradient of max pooling for one example: each output's gradient goes to the input that
+/// was the maximum of its window (the first one, on ties; the window's first input when no
+/// input equals the maximum, which only a NaN causes). Accumulates into `grad_in` (the
+/// caller zeroes it first), so overlapping windows add up.
+template <class Arch, class Dims>
+void max_pool_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
+                       const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in) {
+  for (std::size_t oh = 0; oh < d.out_height; ++oh)
+    for (std::size_t ow = 0; ow < d.out_width; ++ow)
+      detail::max_pool_backward_window<Arch>(d, in, out, grad_out, grad_in,
+                                             oh * d.stride_height * d.in_width + ow * d.stride_width,
+                                             (oh * d.out_width + ow) * d.channels, 0, d.channels);
 }
 
 }  // namespace tenet::kernels

@@ -61,7 +61,7 @@ struct max_pool {
                          float*, const float*) {
       if (grad_in == nullptr) return;
       std::fill_n(grad_in, In::size, 0.0f);
-      kernels::max_pool_backward(dims{}, in, out, grad_out, grad_in);
+      kernels::max_pool_backward<Arch>(dims{}, in, out, grad_out, grad_in);
     }
   };
 };
