@@ -33,9 +33,15 @@ namespace detail {
 template <class Arch, std::size_t Blocks, class Dims>
 TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RESTRICT x,
                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                            float* TENET_RESTRICT y, std::size_t u) {
+                                            float* TENET_RESTRICT y, std::size_t u, std::size_t last) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
+  // Registers b < Blocks - 1 hold units u + b * L; the last one starts at `last`, which is
+  // u + (Blocks - 1) * L or, for a ragged end, overlaps its neighbour (units computed twice
+  // get identical values), so the whole row is one pass over the inputs.
+  std::size_t at[Blocks];
+  for (std::size_t b = 0; b + 1 < Blocks; ++b) at[b] = u + b * L;
+  at[Blocks - 1] = last;
   // The sum over inputs is one long dependency chain per register; `Split` partial sums over
   // interleaved inputs give 8 independent chains in all, enough to cover the FMA latency.
   constexpr std::size_t Split = Blocks >= 8 ? 1 : 8 / Blocks;
@@ -46,19 +52,19 @@ TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RE
   for (std::size_t i = 0; i < split_end; i += Split) {
     for (std::size_t s = 0; s < Split; ++s) {
       const V xv(x[i + s]);
-      const float* w = weights + (i + s) * d.units + u;
-      for (std::size_t b = 0; b < Blocks; ++b) acc[s][b] = xsimd::fma(xv, simd::load<Arch>(w + b * L), acc[s][b]);
+      const float* w = weights + (i + s) * d.units;
+      for (std::size_t b = 0; b < Blocks; ++b) acc[s][b] = xsimd::fma(xv, simd::load<Arch>(w + at[b]), acc[s][b]);
     }
   }
   for (std::size_t i = split_end; i < d.inputs; ++i) {
     const V xv(x[i]);
-    const float* w = weights + i * d.units + u;
-    for (std::size_t b = 0; b < Blocks; ++b) acc[0][b] = xsimd::fma(xv, simd::load<Arch>(w + b * L), acc[0][b]);
+    const float* w = weights + i * d.units;
+    for (std::size_t b = 0; b < Blocks; ++b) acc[0][b] = xsimd::fma(xv, simd::load<Arch>(w + at[b]), acc[0][b]);
   }
   for (std::size_t b = 0; b < Blocks; ++b) {
-    V sum = simd::load<Arch>(bias + u + b * L);
+    V sum = simd::load<Arch>(bias + at[b]);
     for (std::size_t s = 0; s < Split; ++s) sum += acc[s][b];
-    simd::store<Arch>(y + u + b * L, sum);
+    simd::store<Arch>(y + at[b], sum);
   }
 }
 
@@ -79,10 +85,16 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
     return;
   }
   std::size_t u = unit_begin;
-  for (; u + max_blocks * L <= unit_end; u += max_blocks * L) detail::dense_units_vector<Arch, max_blocks>(d, x, weights, bias, y, u);
-  for (; u + L <= unit_end; u += L) detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, u);
-  // Overlapping last register: recomputes a few units with identical results.
-  if (u < unit_end) detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, unit_end - L);
+  for (; unit_end - u > max_blocks * L; u += max_blocks * L)
+    detail::dense_units_vector<Arch, max_blocks>(d, x, weights, bias, y, u, u + (max_blocks - 1) * L);
+  // The rest in one pass: 1 to 4 registers, the last one ending at unit_end.
+  const std::size_t last = unit_end - L;
+  switch ((unit_end - u + L - 1) / L) {
+    case 1: detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, last, last); break;
+    case 2: detail::dense_units_vector<Arch, 2>(d, x, weights, bias, y, u, last); break;
+    case 3: detail::dense_units_vector<Arch, 3>(d, x, weights, bias, y, u, last); break;
+    default: detail::dense_units_vector<Arch, 4>(d, x, weights, bias, y, u, last); break;
+  }
 }
 
 /// Gradients of y = x W + b for one example: accumulates x^T g into `grad_weights`
