@@ -139,6 +139,24 @@ TENET_ALWAYS_INLINE void conv2d_pixels_vector(const Dims& d, const float* TENET_
     for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(out + p * d.filters + f + b * L, acc[p][b]);
 }
 
+/// Pixels per tile of the interior run for `n` interior pixels: 6, 5 or 4, whichever
+/// covers the row in the fewest tiles (the remainder goes in tiles of 2 and 1), then the
+/// smallest remainder. With two registers of filters that is 12, 10 or 8 accumulators;
+/// 12 is the most that fit beside the two weight registers and a broadcast in AVX2's 16
+/// registers, and the more independent chains, the closer the FMA units run to their peak.
+TENET_ALWAYS_INLINE std::size_t interior_tile_pixels(std::size_t n) {
+  std::size_t best = 6, best_tiles = ~std::size_t{0}, best_rest = 0;
+  for (std::size_t p : {6, 5, 4}) {
+    const std::size_t rest = n % p, tiles = n / p + (rest + 1) / 2;
+    if (tiles < best_tiles || (tiles == best_tiles && rest < best_rest)) {
+      best = p;
+      best_tiles = tiles;
+      best_rest = rest;
+    }
+  }
+  return best;
+}
+
 /// All filters of the output pixels [ow_begin, ow_end) of row `oh`, which are interior:
 /// every tap of their windows lies inside the input.
 template <class Arch, class Dims>
@@ -147,23 +165,30 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
                                              float* TENET_RESTRICT out_row, std::size_t ih0, tap_range rows,
                                              std::size_t ow_begin, std::size_t ow_end) {
   constexpr std::size_t L = simd::lanes<Arch>;
-  // Filter blocks of 4, 2 or 1 registers, with 2, 4 or 8 pixels: 8 accumulators each.
-  auto run_block = [&]<std::size_t Blocks>(std::size_t f) {
-    constexpr std::size_t pixels = 8 / Blocks;
+  // Tiles of Pixels x Blocks registers of filters (Pixels * Blocks accumulators), then the
+  // row's remainder in tiles of 2 and 1 pixels.
+  auto run_tiles = [&]<std::size_t Blocks, std::size_t Pixels>(std::size_t f) {
     std::size_t ow = ow_begin;
-    for (; ow + pixels <= ow_end; ow += pixels)
-      conv2d_pixels_vector<Arch, pixels, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
+    for (; ow + Pixels <= ow_end; ow += Pixels)
+      conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
                                                  ow * d.stride_width - d.pad_left, rows);
-    for (; ow < ow_end; ++ow)
+    for (; ow + 2 <= ow_end; ow += 2)
+      conv2d_pixels_vector<Arch, 2, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
+                                            ow * d.stride_width - d.pad_left, rows);
+    if (ow < ow_end)
       conv2d_pixels_vector<Arch, 1, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
                                             ow * d.stride_width - d.pad_left, rows);
   };
+  // Blocks of two filter registers, or one (with twice the pixels) for the last register.
+  auto run_block = [&]<std::size_t Blocks>(std::size_t f) {
+    switch (interior_tile_pixels(ow_end - ow_begin)) {
+      case 6: run_tiles.template operator()<Blocks, 12 / Blocks>(f); break;
+      case 5: run_tiles.template operator()<Blocks, 10 / Blocks>(f); break;
+      default: run_tiles.template operator()<Blocks, 8 / Blocks>(f); break;
+    }
+  };
   std::size_t f = 0;
-  for (; f + 4 * L <= d.filters; f += 4 * L) run_block.template operator()<4>(f);
-  if (f + 2 * L <= d.filters) {
-    run_block.template operator()<2>(f);
-    f += 2 * L;
-  }
+  for (; f + 2 * L <= d.filters; f += 2 * L) run_block.template operator()<2>(f);
   if (f + L <= d.filters) {
     run_block.template operator()<1>(f);
     f += L;
@@ -241,7 +266,15 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
         detail::conv2d_pixel_scalar(d, in, weights, bias, o, 0, d.filters, ih0, iw0, rows, cols);
         return;
       }
+      // Several registers of filters at once: a single register would be one dependency
+      // chain through every tap and channel, four times slower than the interior pixels.
       std::size_t f = 0;
+      for (; f + 4 * L <= d.filters; f += 4 * L)
+        detail::conv2d_pixel_vector<Arch, 4>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
+      if (f + 2 * L <= d.filters) {
+        detail::conv2d_pixel_vector<Arch, 2>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
+        f += 2 * L;
+      }
       for (; f + L <= d.filters; f += L) detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
       if (f < d.filters) detail::conv2d_pixel_vector<Arch, 1>(d, in, weights, bias, o, d.filters - L, ih0, iw0, rows, cols);
     };
@@ -468,10 +501,19 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
       const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
       float* gw = grad_weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
       std::size_t f = 0;
+      // Tiles of 6 channels x 2 registers of filters: 12 accumulators (see the forward pass).
       for (; f + 2 * L <= f_vector_end; f += 2 * L) {
         std::size_t c = 0;
-        for (; c + 4 <= d.channels; c += 4) detail::conv2d_weight_tile<Arch, 4, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-        for (; c < d.channels; ++c) detail::conv2d_weight_tile<Arch, 1, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+        for (; c + 6 <= d.channels; c += 6) detail::conv2d_weight_tile<Arch, 6, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+        if (c + 4 <= d.channels) {
+          detail::conv2d_weight_tile<Arch, 4, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+          c += 4;
+        }
+        if (c + 2 <= d.channels) {
+          detail::conv2d_weight_tile<Arch, 2, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+          c += 2;
+        }
+        if (c < d.channels) detail::conv2d_weight_tile<Arch, 1, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
       }
       for (; f < f_vector_end; f += L) {
         std::size_t c = 0;
@@ -523,21 +565,20 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
           for (; ow < cols.end; ++ow) detail::conv2d_input_grad_short<Arch>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
           continue;
         }
-        // Channel blocks of 4, 2 or 1 registers with 2, 4 or 8 pixels: 8 accumulators.
+        // Channel blocks of 2 or 1 registers with 6 or 12 pixels: 12 accumulators (see the
+        // forward pass), the row's remainder in tiles of 2 and 1 pixels.
         auto run_block = [&]<std::size_t Blocks>(std::size_t c) {
-          constexpr std::size_t P = 8 / Blocks;
+          constexpr std::size_t P = 12 / Blocks;
           std::size_t ow = cols.begin;
           for (; ow + P <= cols.end; ow += P)
             detail::conv2d_input_grad_tile<Arch, P, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
-          for (; ow < cols.end; ++ow)
+          for (; ow + 2 <= cols.end; ow += 2)
+            detail::conv2d_input_grad_tile<Arch, 2, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
+          if (ow < cols.end)
             detail::conv2d_input_grad_tile<Arch, 1, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
         };
         std::size_t c = 0;
-        for (; c + 4 * L <= c_vector_end; c += 4 * L) run_block.template operator()<4>(c);
-        if (c + 2 * L <= c_vector_end) {
-          run_block.template operator()<2>(c);
-          c += 2 * L;
-        }
+        for (; c + 2 * L <= c_vector_end; c += 2 * L) run_block.template operator()<2>(c);
         for (; c < c_vector_end; c += L) run_block.template operator()<1>(c);
         for (; c < d.channels; ++c)  // channels past the last full register
           for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
