@@ -43,6 +43,8 @@
 
 namespace tenet {
 
+struct relu;  // layers/activation.hpp; forward_with fuses it into a preceding conv2d
+
 namespace detail {
 
 /// The input's shape, or `invalid_shape` (after reporting) when the first argument is not a
@@ -281,13 +283,53 @@ class network_base<In, Out, bound_list<Bs...>> {
                                            out, p);
   }
 
+  /// Whether layer I does the ReLU that follows it in the same pass (conv2d's forward_relu).
+  template <std::size_t I, class Arch>
+  static constexpr bool fuses_next_relu() {
+    if constexpr (I + 1 < depth) {
+      return std::is_same_v<typename bound_layer<I + 1>::layer_type, relu> &&
+             requires { &bound_layer<I>::template forward_relu<Arch>; };
+    } else {
+      return false;
+    }
+  }
+
+  /// fused[I]: layer I does the ReLU after it; then layer I + 1 is skipped.
+  template <class Arch, std::size_t... I>
+  static constexpr std::array<bool, sizeof...(I) + 1> fused_table(std::index_sequence<I...>) {
+    return {fuses_next_relu<I, Arch>()..., false};
+  }
+  template <class Arch>
+  static constexpr auto fused = fused_table<Arch>(std::make_index_sequence<depth>{});
+
+  /// How many layers run before layer I (the skipped ones do not): the ping-pong buffers
+  /// alternate with the layers that run, not with the layer index.
+  template <class Arch>
+  static constexpr std::size_t runs_before(std::size_t layer) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < layer; ++i)
+      if (i == 0 || !fused<Arch>[i - 1]) ++n;
+    return n;
+  }
+
   template <class Arch>
   void forward_with(const float* x, float* y, float* even, float* odd, parallel::policy p) const {
     boost::hana::for_each(indices, [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
-      const float* src = I == 0 ? x : (I % 2 == 1 ? even : odd);
-      float* dst = I + 1 == depth ? y : (I % 2 == 0 ? even : odd);
-      run_layer<I, Arch>(src, dst, p);
+      if constexpr (I > 0 && fused<Arch>[I > 0 ? I - 1 : 0]) {
+        return;  // done by the layer before
+      } else {
+        constexpr std::size_t step = runs_before<Arch>(I);
+        constexpr bool fuse = fused<Arch>[I];
+        constexpr bool last = I + (fuse ? 2 : 1) == depth;
+        const float* src = step == 0 ? x : (step % 2 == 1 ? even : odd);
+        float* dst = last ? y : (step % 2 == 0 ? even : odd);
+        if constexpr (fuse)
+          bound_layer<I>::template forward_relu<Arch>(params_.data() + layout_.weight_offset[I],
+                                                      params_.data() + layout_.bias_offset[I], src, dst, p);
+        else
+          run_layer<I, Arch>(src, dst, p);
+      }
     });
   }
 

@@ -84,6 +84,13 @@ using deep_cnn_ratio = deep_cnn<tenet::dropout_ratio<1, 4>, tenet::dropout_ratio
 using mlp =
     tenet::network<tenet::input<5>, tenet::dense<7>, tenet::tanh, tenet::dense<33>, tenet::sigmoid, tenet::dense<1>>;
 
+/// Convolutions followed by ReLUs, which predict() runs as one pass each: with fewer filters
+/// than lanes on several channels (the 128-bit path), an odd row length, strides, and the
+/// ReLU as the last layer (the fused pass writes the network's output).
+using conv_relu_chain = tenet::network<tenet::input<9, 11, 3>, tenet::conv2d<6, tenet::kernel<3, 3>, tenet::same>,
+                                       tenet::relu, tenet::conv2d<17, tenet::kernel<2, 2>, tenet::stride<2>>, tenet::relu,
+                                       tenet::conv2d<5, tenet::kernel<2, 2>>, tenet::relu>;
+
 /// A network whose forward pass needs more than 256 KiB of scratch (2 x 64*64*16 floats), so
 /// it runs on the per-thread heap buffer instead of the stack; 4.8 Mflop per example, so a
 /// batch is split one example per task.
@@ -377,7 +384,7 @@ TEST_CASE("the deep CNN has the expected shapes, with either spelling of dropout
 
 // --- predictions ----------------------------------------------------------------------------
 
-using whole_networks = std::tuple<seed_net, lenet5, deep_cnn_ratio, mlp>;
+using whole_networks = std::tuple<seed_net, lenet5, deep_cnn_ratio, mlp, conv_relu_chain>;
 
 TEMPLATE_LIST_TEST_CASE("predict and activations match the reference chain layer by layer", "[network][predict]",
                         whole_networks) {

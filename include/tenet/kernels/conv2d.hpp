@@ -234,18 +234,19 @@ TENET_ALWAYS_INLINE void conv2d_single_channel_block(const Dims& d, const float*
 
 }  // namespace detail
 
-/// Output rows [row_begin, row_end) of a convolution: out = bias + sum over taps of in * weights.
+/// Output rows [row_begin, row_end) of a convolution: out = bias + sum over taps of in * weights,
+/// then max(out, 0) with `relu` (a convolution followed by a ReLU layer, in inference).
 /// `in` is [H][W][C], `weights` [KH][KW][C][F], `bias` [F], `out` [OH][OW][F].
 template <class Arch, class Dims>
 void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
                     const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
-                    std::size_t row_end) {
+                    std::size_t row_end, bool relu = false) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const bool single_channel = d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
   if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
     // Fewer filters than lanes (LeNet's 6): 128-bit registers fit them better.
     if (d.filters < L && !single_channel)
-      return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end);
+      return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end, relu);
   }
   // Output columns whose windows lie wholly inside the input (no padding taps).
   const std::size_t ow_first = (d.pad_left + d.stride_width - 1) / d.stride_width;
@@ -293,6 +294,12 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
       for (std::size_t ow = interior_begin; ow < interior_end; ++ow) edge_pixel(ow);
     }
     for (std::size_t ow = interior_end; ow < d.out_width; ++ow) edge_pixel(ow);
+    if (relu) {  // a following ReLU, applied while the row is still in L1
+      using V = simd::vfloat<Arch>;
+      const std::size_t n = d.out_width * d.filters, vector_end = n - n % L;
+      for (std::size_t k = 0; k < vector_end; k += L) simd::store<Arch>(out_row + k, xsimd::max(simd::load<Arch>(out_row + k), V(0.0f)));
+      for (std::size_t k = vector_end; k < n; ++k) out_row[k] = out_row[k] > 0.0f ? out_row[k] : 0.0f;
+    }
   }
 }
 

@@ -80,6 +80,16 @@ struct conv2d {
       });
     }
 
+    /// forward followed by a ReLU, in one pass over the output (inference only: training
+    /// keeps both outputs).
+    template <class Arch>
+    static void forward_relu(const float* weights, const float* biases, const float* in, float* out,
+                             parallel::policy p) {
+      parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
+        kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end, true);
+      });
+    }
+
     /// Scratch for the backward pass (the weights, transposed).
     static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch<simd::default_arch>(dims{});
 
