@@ -11,6 +11,9 @@
 #include <cstddef>
 #include <vector>
 
+#include "../kernels/arch.hpp"
+#include "../kernels/update.hpp"
+
 namespace tenet {
 
 /// Stochastic gradient descent, optionally with momentum (classical or Nesterov).
@@ -29,16 +32,26 @@ struct sgd {
     void reset(const sgd& s, std::size_t n) { velocity_.assign(s.momentum != 0.0f ? n : 0, 0.0f); }
 
     void step(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
-      for (std::size_t i = 0; i < n; ++i) {
-        float update;
-        if (s.momentum == 0.0f) {
-          update = -lr * g[i];
-        } else {
-          velocity_[i] = s.momentum * velocity_[i] - lr * g[i];
-          update = s.nesterov ? s.momentum * velocity_[i] - lr * g[i] : velocity_[i];
-        }
-        w[i] += update - lr * s.weight_decay * decay_mask[i] * w[i];
+      using V = simd::vfloat<simd::default_arch>;
+      const V rate(lr), decay(lr * s.weight_decay), momentum(s.momentum);
+      if (s.momentum == 0.0f) {
+        kernels::update_in_blocks<simd::default_arch>(n, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
+          const V wv = simd::load<simd::default_arch>(p[0] + i);
+          const V update = -(rate * simd::load<simd::default_arch>(in[0] + i));
+          simd::store<simd::default_arch>(p[0] + i, wv + update - decay * simd::load<simd::default_arch>(in[1] + i) * wv);
+        });
+        return;
       }
+      const bool nesterov = s.nesterov;
+      kernels::update_in_blocks<simd::default_arch>(
+          n, {g, decay_mask}, {w, velocity_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
+            const V wv = simd::load<simd::default_arch>(p[0] + i);
+            const V step = rate * simd::load<simd::default_arch>(in[0] + i);
+            const V velocity = momentum * simd::load<simd::default_arch>(p[1] + i) - step;
+            simd::store<simd::default_arch>(p[1] + i, velocity);
+            const V update = nesterov ? momentum * velocity - step : velocity;
+            simd::store<simd::default_arch>(p[0] + i, wv + update - decay * simd::load<simd::default_arch>(in[1] + i) * wv);
+          });
     }
 
    private:
@@ -58,10 +71,17 @@ struct rmsprop {
     void reset(const rmsprop&, std::size_t n) { mean_square_.assign(n, 0.0f); }
 
     void step(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
-      for (std::size_t i = 0; i < n; ++i) {
-        mean_square_[i] = s.rho * mean_square_[i] + (1.0f - s.rho) * g[i] * g[i];
-        w[i] -= lr * g[i] / (std::sqrt(mean_square_[i]) + s.epsilon) + lr * s.weight_decay * decay_mask[i] * w[i];
-      }
+      using V = simd::vfloat<simd::default_arch>;
+      const V rate(lr), decay(lr * s.weight_decay), rho(s.rho), one_minus_rho(1.0f - s.rho), epsilon(s.epsilon);
+      kernels::update_in_blocks<simd::default_arch>(
+          n, {g, decay_mask}, {w, mean_square_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
+            const V wv = simd::load<simd::default_arch>(p[0] + i);
+            const V gv = simd::load<simd::default_arch>(in[0] + i);
+            const V mean_square = rho * simd::load<simd::default_arch>(p[1] + i) + one_minus_rho * gv * gv;
+            simd::store<simd::default_arch>(p[1] + i, mean_square);
+            simd::store<simd::default_arch>(
+                p[0] + i, wv - (rate * gv / (xsimd::sqrt(mean_square) + epsilon) + decay * simd::load<simd::default_arch>(in[1] + i) * wv));
+          });
     }
 
    private:
@@ -91,12 +111,21 @@ struct adam {
       const float correction1 = 1.0f - std::pow(s.beta1, static_cast<float>(steps_));
       const float correction2 = 1.0f - std::pow(s.beta2, static_cast<float>(steps_));
       const float step_size = lr * std::sqrt(correction2) / correction1;
-      for (std::size_t i = 0; i < n; ++i) {
-        m_[i] = s.beta1 * m_[i] + (1.0f - s.beta1) * g[i];
-        v_[i] = s.beta2 * v_[i] + (1.0f - s.beta2) * g[i] * g[i];
-        // As Keras: epsilon is added after the bias correction is folded into step_size.
-        w[i] -= step_size * m_[i] / (std::sqrt(v_[i]) + s.epsilon) + lr * s.weight_decay * decay_mask[i] * w[i];
-      }
+      using V = simd::vfloat<simd::default_arch>;
+      const V beta1(s.beta1), one_minus_beta1(1.0f - s.beta1), beta2(s.beta2), one_minus_beta2(1.0f - s.beta2);
+      const V step(step_size), epsilon(s.epsilon), decay(lr * s.weight_decay);
+      kernels::update_in_blocks<simd::default_arch>(
+          n, {g, decay_mask}, {w, m_.data(), v_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
+            const V wv = simd::load<simd::default_arch>(p[0] + i);
+            const V gv = simd::load<simd::default_arch>(in[0] + i);
+            const V m = beta1 * simd::load<simd::default_arch>(p[1] + i) + one_minus_beta1 * gv;
+            const V v = beta2 * simd::load<simd::default_arch>(p[2] + i) + one_minus_beta2 * gv * gv;
+            simd::store<simd::default_arch>(p[1] + i, m);
+            simd::store<simd::default_arch>(p[2] + i, v);
+            // As Keras: epsilon is added after the bias correction is folded into step_size.
+            simd::store<simd::default_arch>(
+                p[0] + i, wv - (step * m / (xsimd::sqrt(v) + epsilon) + decay * simd::load<simd::default_arch>(in[1] + i) * wv));
+          });
     }
 
    private:
