@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../kernels/arch.hpp"
-#include "../kernels/update.hpp"
+#include "update.hpp"
 
 namespace tenet {
 
@@ -35,7 +35,7 @@ struct sgd {
       using V = simd::vfloat<simd::default_arch>;
       const V rate(lr), decay(lr * s.weight_decay), momentum(s.momentum);
       if (s.momentum == 0.0f) {
-        kernels::update_in_blocks<simd::default_arch>(n, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
+        detail::update_in_blocks<simd::default_arch>(n, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
           const V wv = simd::load<simd::default_arch>(p[0] + i);
           const V update = -(rate * simd::load<simd::default_arch>(in[0] + i));
           simd::store<simd::default_arch>(p[0] + i, wv + update - decay * simd::load<simd::default_arch>(in[1] + i) * wv);
@@ -43,7 +43,7 @@ struct sgd {
         return;
       }
       const bool nesterov = s.nesterov;
-      kernels::update_in_blocks<simd::default_arch>(
+      detail::update_in_blocks<simd::default_arch>(
           n, {g, decay_mask}, {w, velocity_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
             const V wv = simd::load<simd::default_arch>(p[0] + i);
             const V step = rate * simd::load<simd::default_arch>(in[0] + i);
@@ -73,7 +73,7 @@ struct rmsprop {
     void step(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
       using V = simd::vfloat<simd::default_arch>;
       const V rate(lr), decay(lr * s.weight_decay), rho(s.rho), one_minus_rho(1.0f - s.rho), epsilon(s.epsilon);
-      kernels::update_in_blocks<simd::default_arch>(
+      detail::update_in_blocks<simd::default_arch>(
           n, {g, decay_mask}, {w, mean_square_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
             const V wv = simd::load<simd::default_arch>(p[0] + i);
             const V gv = simd::load<simd::default_arch>(in[0] + i);
@@ -114,7 +114,7 @@ struct adam {
       using V = simd::vfloat<simd::default_arch>;
       const V beta1(s.beta1), one_minus_beta1(1.0f - s.beta1), beta2(s.beta2), one_minus_beta2(1.0f - s.beta2);
       const V step(step_size), epsilon(s.epsilon), decay(lr * s.weight_decay);
-      kernels::update_in_blocks<simd::default_arch>(
+      detail::update_in_blocks<simd::default_arch>(
           n, {g, decay_mask}, {w, m_.data(), v_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
             const V wv = simd::load<simd::default_arch>(p[0] + i);
             const V gv = simd::load<simd::default_arch>(in[0] + i);

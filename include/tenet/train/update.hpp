@@ -1,7 +1,7 @@
 #pragma once
-/// The element-wise arithmetic of the optimizers' updates, vectorized and spread over
-/// threads: for a 448k-parameter network one Adam step is about a million square roots and
-/// divisions, which a scalar loop on one thread does in over a millisecond.
+/// How the optimizers' element-wise updates run: vectorized and spread over threads. For a
+/// 448k-parameter network one Adam step is about a million square roots and divisions, which
+/// a scalar loop on one thread does in over a millisecond.
 ///
 /// Determinism: elements are processed in whole registers by the same vector code, and the
 /// last n % lanes elements by that code too, on a zero-padded copy. Which code handles an
@@ -11,10 +11,10 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "../kernels/arch.hpp"
 #include "../parallel/execution.hpp"
-#include "arch.hpp"
 
-namespace tenet::kernels {
+namespace tenet::detail {
 
 /// Calls `block(in, out, i)` for every register-sized block [i, i + lanes) of [0, n):
 /// `in` are the read-only arrays of an update, `out` the arrays it reads and writes (all of
@@ -51,4 +51,4 @@ void update_in_blocks(std::size_t n, const float* const (&in)[NI], float* const 
   for (std::size_t a = 0; a < NO; ++a) std::copy(out_copy[a], out_copy[a] + rest, out[a] + done);
 }
 
-}  // namespace tenet::kernels
+}  // namespace tenet::detail
