@@ -64,7 +64,10 @@ rows = [("seed_cnn", "Fashion-MNIST (60,000 / 10,000)", 5, 0.885),
         ("deep_cnn", "Fashion-MNIST (60,000 / 10,000)", 10, 0.92)]
 out = []
 out.append("# Results: the lecture's networks, tenet against PyTorch\n")
-out.append(f"Measured by `bench/lecture-results.sh` on {datetime.date.today()}, on this project's machine: "
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip() or "unknown"
+dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+commit += " with local changes" if dirty else ""
+out.append(f"Measured by `bench/lecture-results.sh` on {datetime.date.today()} (tenet at commit {commit}), on this project's machine: "
            f"{model}, 2 cores, {platform.system()} (Debian 12); tenet built with g++ 12 -O3 -march=x86-64-v3, "
            "PyTorch 1.13 from Debian's python3-torch. Both with 2 threads, batch 32, the same data, epochs, optimizers "
            "(seed_cnn and deep_cnn: Adam 1e-3; LeNet: SGD 0.1, 0.03 from epoch 4, 0.01 from epoch 7) and Glorot-uniform "
@@ -89,6 +92,12 @@ for name, data, epochs, target in rows:
 out.append("")
 out.append("The examples' full output (summary, per-epoch lines, most-confused pairs) is in `build/results/` after a run; "
            "their pictures in `build/results/out/`.")
+out.append("")
+out.append("How to read it: one run of each, side by side. On this shared machine an epoch's speed varies by about "
+           "10 % between epochs and between runs (see the per-epoch lines), so a ratio within 10 % of its target is "
+           "met on this run, not with a margin. A PyTorch run shorter than 10 epochs (`--pytorch-deep-epochs N`, used "
+           "to keep the script under half an hour) is compared on speed only: its time is scaled to 10 epochs and its "
+           "accuracy is not a 10-epoch figure.")
 open("docs/results.md", "w").write("\n".join(out) + "\n")
 print("\n".join(out))
 EOF

@@ -586,7 +586,14 @@ class Report:
         if self.quick:
             parts += ["", "> **QUICK MODE** (`--quick`: one repetition, `--benchmark_min_time=0.01`): these numbers "
                           "only show that the pipeline works. They are not measurements."]
-        parts += ["", self.machine_section(), "", self.targets_section(), "", self.networks_section()]
+        parts += ["", self.machine_section(), "", self.targets_section()]
+        # The reasons behind the targets that are not met, written by hand (not generated):
+        # they change only when the code does, while the numbers change with every run.
+        findings = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
+        if os.path.exists(findings):
+            with open(findings) as f:
+                parts += ["", f.read().strip()]
+        parts += ["", self.networks_section()]
         if charts:
             parts += ["", "### Charts", ""] + [f"![{c}]({c})" for c in charts]
         parts += ["", self.layers_section(), "", self.compile_section(), "",

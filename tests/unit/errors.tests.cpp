@@ -25,6 +25,7 @@
 #include <tenet/io/weights.hpp>
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -32,29 +33,8 @@ namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using bytes = std::vector<unsigned char>;
 
-/// A fresh directory under the system's temporary directory, removed with its contents (and
-/// made writable again first, in case a test took that away).
-class scratch_dir {
- public:
-  scratch_dir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("tenet-errors-tests-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~scratch_dir() {
-    std::error_code ignored;
-    for (const auto& e : fs::recursive_directory_iterator(path_, ignored))
-      if (e.is_directory(ignored)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+struct scratch_dir : tenet::test::temp_dir {
+  scratch_dir() : temp_dir("tenet-errors-tests") {}
 };
 
 void write_file(const fs::path& path, const bytes& content) {

@@ -25,31 +25,14 @@
 #include <tenet/io/png.hpp>
 #include <tenet/shape.hpp>
 #include <tenet/tensor.hpp>
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace io = tenet::io;
 
 namespace {
 
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("tenet-png-tests-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using tenet::test::temp_dir;
 
 struct decoded {
   std::uint32_t width = 0, height = 0;
@@ -105,7 +88,7 @@ class message_contains : public Catch::MatcherBase<std::exception> {
 }  // namespace
 
 TEST_CASE("write_png_gray writes a grayscale PNG that reads back pixel for pixel", "[png]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   std::vector<std::uint8_t> pixels(5 * 3);
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 17);
   io::write_png_gray(dir / "gray.png", 5, 3, pixels);
@@ -116,7 +99,7 @@ TEST_CASE("write_png_gray writes a grayscale PNG that reads back pixel for pixel
 }
 
 TEST_CASE("write_png_rgb writes an RGB PNG that reads back pixel for pixel", "[png]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   std::vector<std::uint8_t> pixels(4 * 2 * 3);
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(255 - i * 9);
   io::write_png_rgb(dir / "rgb.png", 4, 2, pixels);
@@ -127,7 +110,7 @@ TEST_CASE("write_png_rgb writes an RGB PNG that reads back pixel for pixel", "[p
 }
 
 TEST_CASE("write_png enlarges an image tensor and clamps its values to [0, 1]", "[png]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   tenet::tensor<float, tenet::shape<2, 3, 1>> image;
   const float values[] = {0.0f, 0.5f, 1.0f, -3.0f, 7.0f, 0.25f};
   std::copy(std::begin(values), std::end(values), image.begin());
@@ -141,7 +124,7 @@ TEST_CASE("write_png enlarges an image tensor and clamps its values to [0, 1]", 
 }
 
 TEST_CASE("PNG writers report failures with the file name", "[png]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   const std::vector<std::uint8_t> pixels(6, 0);
   SECTION("a directory that does not exist") {
     const fs::path path = dir / "no-such-dir" / "out.png";
@@ -197,7 +180,7 @@ TEST_CASE("The canvas clips drawing at its edges and writes its text in the font
 }
 
 TEST_CASE("draw_image_grid lays out captioned, enlarged images and saves them", "[png][plot]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   std::vector<io::grid_image> images;
   for (int n = 0; n < 10; ++n) {
     tenet::tensor<float, tenet::shape<28, 28, 1>> image;
@@ -248,7 +231,7 @@ TEST_CASE("draw_image_grid lays out captioned, enlarged images and saves them", 
 }
 
 TEST_CASE("draw_confusion_matrix draws a heat map with names and counts", "[png][plot]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat"};
   std::vector<std::size_t> counts(25, 3);
   for (std::size_t i = 0; i < 5; ++i) counts[i * 5 + i] = 900 + i;
@@ -273,7 +256,7 @@ TEST_CASE("draw_confusion_matrix draws a heat map with names and counts", "[png]
 }
 
 TEST_CASE("draw_line_chart and draw_training_curves draw panels with ticks and legends", "[png][plot]") {
-  temp_dir dir;
+  temp_dir dir("tenet-png-tests");
   std::vector<float> loss, val_loss, accuracy, val_accuracy;
   for (int e = 0; e < 15; ++e) {
     loss.push_back(1.2f * std::exp(-e / 4.0f) + 0.2f);

@@ -17,6 +17,7 @@
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
 #include <tenet/io/weights.hpp>
+#include "quadrants.hpp"
 
 #include <filesystem>
 
@@ -73,28 +74,8 @@ namespace {
 
 using namespace tenet;
 
-// A small synthetic image task: which quadrant of a 12x12 image holds a bright 3x3 square,
-// over a noisy background. Chance is 25 %.
-using image_t = tensor<float, shape<12, 12, 1>>;
-struct quadrant_data {
-  std::vector<image_t> images;
-  std::vector<std::uint32_t> labels;
-};
-quadrant_data make_quadrants(std::size_t count, std::uint64_t seed) {
-  quadrant_data d;
-  tenet::detail::random_generator rng(seed);
-  for (std::size_t i = 0; i < count; ++i) {
-    image_t im;
-    const auto label = static_cast<std::uint32_t>(rng.below(4));
-    const std::size_t row = (label / 2) * 6 + rng.below(4), col = (label % 2) * 6 + rng.below(4);
-    for (float& v : im) v = rng.uniform() * 0.4f;
-    for (std::size_t r = 0; r < 3; ++r)
-      for (std::size_t c = 0; c < 3; ++c) im(row + r, col + c, 0) = 1.0f;
-    d.images.push_back(im);
-    d.labels.push_back(label);
-  }
-  return d;
-}
+using tenet::test::make_quadrants;
+using image_t = tenet::test::quadrant_image;
 
 using quadrant_net = network<input<12, 12, 1>, conv2d<8, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten,
                              dense<4>, softmax>;

@@ -23,6 +23,7 @@
 #include <tenet/io/fingerprint.hpp>
 #include <tenet/io/weights.hpp>
 #include <tenet/tenet.hpp>
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -97,34 +98,8 @@ using user_net = tenet::network<tenet::input<4>, with_token<T>, tenet::dense<2>>
 
 // --- helpers -----------------------------------------------------------------------------------
 
-/// A fresh directory under the system's temporary directory, removed with its contents.
-class scratch_dir {
- public:
-  scratch_dir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("tenet-weights-tests-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~scratch_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
+struct scratch_dir : tenet::test::temp_dir {
+  scratch_dir() : temp_dir("tenet-weights-tests") {}
 };
 
 using bytes = std::vector<unsigned char>;

@@ -120,10 +120,10 @@ inline std::vector<std::uint32_t> read_idx_header(byte_reader& in, std::uint32_t
   std::array<unsigned char, 4 + 4 * 255> header{};
   auto truncated = [&](std::size_t found) {
     if (found == 0)
-      return data_error(in.path(), std::string("the file is empty, but ") + idx_kind(magic) + " starts with a " +
-                                       std::to_string(header_bytes) + "-byte header");
-    return data_error(in.path(), std::string("the header is truncated: ") + idx_kind(magic) + " starts with a " +
-                                     std::to_string(header_bytes) + "-byte header, but " + holder(in) + " only " +
+      return data_error(in.path(), std::string("the file is empty, but ") + idx_kind(magic) + " starts with a header of " +
+                                       std::to_string(header_bytes) + " bytes");
+    return data_error(in.path(), std::string("the header is truncated: ") + idx_kind(magic) + " starts with a header of " +
+                                     std::to_string(header_bytes) + " bytes, but " + holder(in) + " only " +
                                      std::to_string(found) + " byte(s)");
   };
   std::size_t got = in.read(header.data(), 4);
