@@ -409,7 +409,11 @@ TEMPLATE_LIST_TEST_CASE("predict and activations match the reference chain layer
         const auto acts = net.activations(in);
         STATIC_REQUIRE(std::tuple_size_v<std::decay_t<decltype(acts)>> == net_type::depth);
         check_activations(acts, want, tol, std::make_index_sequence<net_type::depth>{});
-        CHECK(tenet::test::identical(std::get<net_type::depth - 1>(acts).span(), y.span()));
+        // predict runs a convolution and the ReLU after it as one pass, activations runs every
+        // layer on its own: the same arithmetic, but compiled in different places, where the
+        // compiler may contract a * b + c into an FMA differently (-ffp-contract=fast), so the
+        // two agree to rounding rather than bit for bit.
+        check_close(std::get<net_type::depth - 1>(acts).span(), y.span(), tol, "activations vs predict");
 
         tenet::tensor<float, typename net_type::output_shape> fallback;
         net.template forward<tenet::simd::fallback_arch>(in.data(), fallback.data(), tenet::parallel::policy::serial);

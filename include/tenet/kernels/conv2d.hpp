@@ -144,7 +144,7 @@ TENET_ALWAYS_INLINE void conv2d_pixels_vector(const Dims& d, const float* TENET_
 /// smallest remainder. With two registers of filters that is 12, 10 or 8 accumulators;
 /// 12 is the most that fit beside the two weight registers and a broadcast in AVX2's 16
 /// registers, and the more independent chains, the closer the FMA units run to their peak.
-TENET_ALWAYS_INLINE std::size_t interior_tile_pixels(std::size_t n) {
+constexpr std::size_t interior_tile_pixels(std::size_t n) {
   std::size_t best = 6, best_tiles = ~std::size_t{0}, best_rest = 0;
   for (std::size_t p : {6, 5, 4}) {
     const std::size_t rest = n % p, tiles = n / p + (rest + 1) / 2;
@@ -156,6 +156,22 @@ TENET_ALWAYS_INLINE std::size_t interior_tile_pixels(std::size_t n) {
   }
   return best;
 }
+
+/// Output columns whose windows lie wholly inside the input (no padding taps).
+template <class Dims>
+constexpr tap_range interior_columns(const Dims& d) {
+  const std::size_t ow_first = (d.pad_left + d.stride_width - 1) / d.stride_width;
+  const std::size_t ow_last =
+      d.in_width + d.pad_left >= d.kernel_width ? (d.in_width + d.pad_left - d.kernel_width) / d.stride_width + 1 : 0;
+  const std::size_t begin = std::min(ow_first, d.out_width);
+  return {begin, std::max(begin, std::min(ow_last, d.out_width))};
+}
+
+/// Whether `Dims` holds its sizes as compile-time constants (static_conv2d_dims).
+template <class Dims>
+struct is_static_conv2d_dims : std::false_type {};
+template <std::size_t... Sizes>
+struct is_static_conv2d_dims<static_conv2d_dims<Sizes...>> : std::true_type {};
 
 /// All filters of the output pixels [ow_begin, ow_end) of row `oh`, which are interior:
 /// every tap of their windows lies inside the input.
@@ -180,11 +196,18 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
                                             ow * d.stride_width - d.pad_left, rows);
   };
   // Blocks of two filter registers, or one (with twice the pixels) for the last register.
+  // With compile-time sizes the tile width is a constant, and only that tile is compiled.
   auto run_block = [&]<std::size_t Blocks>(std::size_t f) {
-    switch (interior_tile_pixels(ow_end - ow_begin)) {
-      case 6: run_tiles.template operator()<Blocks, 12 / Blocks>(f); break;
-      case 5: run_tiles.template operator()<Blocks, 10 / Blocks>(f); break;
-      default: run_tiles.template operator()<Blocks, 8 / Blocks>(f); break;
+    if constexpr (is_static_conv2d_dims<Dims>::value) {
+      constexpr tap_range interior = interior_columns(Dims{});
+      constexpr std::size_t pixels = interior_tile_pixels(interior.end - interior.begin);
+      run_tiles.template operator()<Blocks, 2 * pixels / Blocks>(f);
+    } else {
+      switch (interior_tile_pixels(ow_end - ow_begin)) {
+        case 6: run_tiles.template operator()<Blocks, 12 / Blocks>(f); break;
+        case 5: run_tiles.template operator()<Blocks, 10 / Blocks>(f); break;
+        default: run_tiles.template operator()<Blocks, 8 / Blocks>(f); break;
+      }
     }
   };
   std::size_t f = 0;
@@ -248,12 +271,8 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
     if (d.filters < L && !single_channel)
       return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end, relu);
   }
-  // Output columns whose windows lie wholly inside the input (no padding taps).
-  const std::size_t ow_first = (d.pad_left + d.stride_width - 1) / d.stride_width;
-  const std::size_t ow_last =
-      d.in_width + d.pad_left >= d.kernel_width ? (d.in_width + d.pad_left - d.kernel_width) / d.stride_width + 1 : 0;
-  const std::size_t interior_begin = std::min(ow_first, d.out_width);
-  const std::size_t interior_end = std::max(interior_begin, std::min(ow_last, d.out_width));
+  const detail::tap_range interior = detail::interior_columns(d);
+  const std::size_t interior_begin = interior.begin, interior_end = interior.end;
 
   for (std::size_t oh = row_begin; oh < row_end; ++oh) {
     const std::ptrdiff_t ih0 = static_cast<std::ptrdiff_t>(oh * d.stride_height) - static_cast<std::ptrdiff_t>(d.pad_top);
