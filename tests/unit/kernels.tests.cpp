@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <span>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -187,28 +188,41 @@ TEMPLATE_LIST_TEST_CASE("conv2d_backward matches the reference gradients", "[ker
     }
 }
 
-TEST_CASE("conv2d_backward with run-time dims matches the reference on 200 random geometries",
-          "[kernels][conv2d][backward][generic]") {
-    std::mt19937 engine(2025);
+/// A random convolution geometry for the run-time-dims sweeps: either padding, kernels 1-5,
+/// images up to 15 x max_width (at least the kernel under valid), channels from `channels`,
+/// 1-41 filters, strides 1-3.
+ref::conv2d_params random_geometry(std::mt19937& engine, std::span<const std::size_t> channels, std::size_t max_width) {
     auto pick = [&](std::size_t lo, std::size_t hi) {
         return std::uniform_int_distribution<std::size_t>(lo, hi)(engine);
     };
+    ref::conv2d_params p{};
+    p.pad = pick(0, 1) == 0 ? ref::padding::same : ref::padding::valid;
+    p.kernel_height = pick(1, 5);
+    p.kernel_width = pick(1, 5);
+    p.height = pick(p.pad == ref::padding::valid ? p.kernel_height : 1, 15);
+    p.width = pick(p.pad == ref::padding::valid ? p.kernel_width : 1, max_width);
+    p.channels = channels[pick(0, channels.size() - 1)];
+    p.filters = pick(1, 41);
+    p.stride_height = pick(1, 3);
+    p.stride_width = pick(1, 3);
+    return p;
+}
+
+std::string describe(const ref::conv2d_params& p) {
+    std::ostringstream os;
+    os << p.height << "x" << p.width << "x" << p.channels << " -> " << p.filters << " filters, kernel "
+       << p.kernel_height << "x" << p.kernel_width << ", stride " << p.stride_height << "x" << p.stride_width
+       << (p.pad == ref::padding::same ? ", same" : ", valid");
+    return os.str();
+}
+
+TEST_CASE("conv2d_backward with run-time dims matches the reference on 200 random geometries",
+          "[kernels][conv2d][backward][generic]") {
+    std::mt19937 engine(2025);
     const std::size_t channel_choices[] = {1, 2, 3, 5, 6, 7, 16};
     for (int trial = 0; trial < 200; ++trial) {
-        ref::conv2d_params p{};
-        p.pad = pick(0, 1) == 0 ? ref::padding::same : ref::padding::valid;
-        p.kernel_height = pick(1, 5);
-        p.kernel_width = pick(1, 5);
-        p.height = pick(p.pad == ref::padding::valid ? p.kernel_height : 1, 15);
-        p.width = pick(p.pad == ref::padding::valid ? p.kernel_width : 1, 21);
-        p.channels = channel_choices[pick(0, 6)];
-        p.filters = pick(1, 41);
-        p.stride_height = pick(1, 3);
-        p.stride_width = pick(1, 3);
-        INFO("trial " << trial << ": " << p.height << "x" << p.width << "x" << p.channels << " -> " << p.filters
-                      << " filters, kernel " << p.kernel_height << "x" << p.kernel_width << ", stride "
-                      << p.stride_height << "x" << p.stride_width
-                      << (p.pad == ref::padding::same ? ", same" : ", valid"));
+        const ref::conv2d_params p = random_geometry(engine, channel_choices, 21);
+        INFO("trial " << trial << ": " << describe(p));
         check_conv_backward<default_arch>(p, runtime_conv_dims(p), static_cast<std::uint32_t>(500 + trial));
         check_conv_backward<fallback_arch>(p, runtime_conv_dims(p), static_cast<std::uint32_t>(500 + trial));
     }
@@ -217,25 +231,10 @@ TEST_CASE("conv2d_backward with run-time dims matches the reference on 200 rando
 TEST_CASE("conv2d_forward with run-time dims matches the reference on 300 random geometries",
           "[kernels][conv2d][generic]") {
     std::mt19937 engine(2024);
-    auto pick = [&](std::size_t lo, std::size_t hi) {
-        return std::uniform_int_distribution<std::size_t>(lo, hi)(engine);
-    };
     const std::size_t channel_choices[] = {1, 2, 3, 5, 16};
     for (int trial = 0; trial < 300; ++trial) {
-        ref::conv2d_params p{};
-        p.pad = pick(0, 1) == 0 ? ref::padding::same : ref::padding::valid;
-        p.kernel_height = pick(1, 5);
-        p.kernel_width = pick(1, 5);
-        p.height = pick(p.pad == ref::padding::valid ? p.kernel_height : 1, 15);
-        p.width = pick(p.pad == ref::padding::valid ? p.kernel_width : 1, 15);
-        p.channels = channel_choices[pick(0, 4)];
-        p.filters = pick(1, 41);
-        p.stride_height = pick(1, 3);
-        p.stride_width = pick(1, 3);
-        INFO("trial " << trial << ": " << p.height << "x" << p.width << "x" << p.channels << " -> " << p.filters
-                      << " filters, kernel " << p.kernel_height << "x" << p.kernel_width << ", stride "
-                      << p.stride_height << "x" << p.stride_width
-                      << (p.pad == ref::padding::same ? ", same" : ", valid"));
+        const ref::conv2d_params p = random_geometry(engine, channel_choices, 15);
+        INFO("trial " << trial << ": " << describe(p));
         const conv_data data(p, static_cast<std::uint32_t>(100 + trial));
         data.check<default_arch>(runtime_conv_dims(p));
         data.check<fallback_arch>(runtime_conv_dims(p));
