@@ -12,6 +12,26 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+// TENET_PARALLEL_SERIAL=1 runs every parallel loop below on the calling thread, without TBB.
+// It is the default under ThreadSanitizer: Debian's libtbb.so is not instrumented, so TSan
+// cannot see the synchronization inside TBB (its scheduler, and the pools that hand task
+// objects from one thread to another) and reports it as races, which would bury reports about
+// tenet's own code. Under TSan the tests therefore check what users' own threads share
+// (networks, trainers, scratch buffers); the TBB paths are checked, bit for bit, by the other
+// builds.
+#ifndef TENET_PARALLEL_SERIAL
+#if defined(__SANITIZE_THREAD__)
+#define TENET_PARALLEL_SERIAL 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TENET_PARALLEL_SERIAL 1
+#endif
+#endif
+#endif
+#ifndef TENET_PARALLEL_SERIAL
+#define TENET_PARALLEL_SERIAL 0
+#endif
+
 namespace tenet::parallel {
 
 /// Whether a layer may split its own work across threads. Inside a batch that is already
@@ -27,7 +47,7 @@ inline constexpr std::size_t min_flops_per_task = 1u << 20;
 template <class Body>
 void for_ranges(std::size_t count, std::size_t grain, Body&& body) {
   if (grain == 0) grain = 1;
-  if (count <= grain) {
+  if (count <= grain || TENET_PARALLEL_SERIAL) {
     if (count != 0) body(std::size_t{0}, count);
     return;
   }
@@ -63,8 +83,8 @@ void for_ranges(policy p, std::size_t count, std::size_t flops_per_item, Body&& 
 /// what makes training bit-identical across thread counts.
 template <class Body>
 void for_each_index(std::size_t count, Body&& body) {
-  if (count == 1) {
-    body(std::size_t{0});
+  if (count == 1 || TENET_PARALLEL_SERIAL) {
+    for (std::size_t i = 0; i < count; ++i) body(i);
     return;
   }
   tbb::parallel_for(std::size_t{0}, count, [&body](std::size_t i) { body(i); });
