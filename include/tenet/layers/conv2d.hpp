@@ -72,11 +72,12 @@ struct conv2d {
     static constexpr std::size_t flops = 2 * OH * OW * KH * KW * C * Filters;
     using dims = kernels::static_conv2d_dims<H, W, C, Filters, KH, KW, SH, SW, OH, OW, pad_top, pad_left>;
 
+    /// Output rows split across threads when the policy allows it; with `relu`, max(out, 0).
     template <class Arch>
-    static void forward(const float* weights, const float* biases, const float* in, float* out,
-                        parallel::policy p) {
+    static void forward(const float* weights, const float* biases, const float* in, float* out, parallel::policy p,
+                        bool relu = false) {
       parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
-        kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end);
+        kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end, relu);
       });
     }
 
@@ -85,9 +86,7 @@ struct conv2d {
     template <class Arch>
     static void forward_relu(const float* weights, const float* biases, const float* in, float* out,
                              parallel::policy p) {
-      parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
-        kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end, true);
-      });
+      forward<Arch>(weights, biases, in, out, p, true);
     }
 
     /// Scratch for the backward pass (the weights, transposed).
