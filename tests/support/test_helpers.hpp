@@ -208,12 +208,14 @@ struct dense_case {
 };
 
 /// Inputs 1, 5 and 3136 crossed with units 1, 7, 8, 10 and 33, plus LeNet-5's three layers
-/// and a 128-unit layer (four 8-lane registers, the widest block).
+/// and a 128-unit layer (four 8-lane registers, the widest block); then layers of 3, 9 and 12
+/// units whose input count is not a whole number of registers (the interleaved kernel's tail).
 using dense_cases = std::tuple<dense_case<1, 1>, dense_case<1, 7>, dense_case<1, 8>, dense_case<1, 10>,
                                dense_case<1, 33>, dense_case<5, 1>, dense_case<5, 7>, dense_case<5, 8>,
                                dense_case<5, 10>, dense_case<5, 33>, dense_case<3136, 1>, dense_case<3136, 7>,
                                dense_case<3136, 8>, dense_case<3136, 10>, dense_case<3136, 33>, dense_case<400, 120>,
-                               dense_case<120, 84>, dense_case<84, 10>, dense_case<3136, 128>>;
+                               dense_case<120, 84>, dense_case<84, 10>, dense_case<3136, 128>,
+                               dense_case<37, 12>, dense_case<21, 3>, dense_case<1001, 9>>;
 
 /// Sizes for the element-wise functions: below, at and above one 8-lane register, and many.
 inline constexpr std::size_t activation_sizes[] = {1, 7, 8, 9, 100};

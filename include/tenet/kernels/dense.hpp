@@ -2,6 +2,9 @@
 /// Fully connected layer: y = x W + b, weights in Keras order [inputs][units].
 
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "arch.hpp"
@@ -28,7 +31,51 @@ struct dense_dims {
   std::size_t inputs, units;
 };
 
+template <class Dims>
+inline constexpr bool is_static_dense_dims = false;
+template <std::size_t In, std::size_t Units>
+inline constexpr bool is_static_dense_dims<static_dense_dims<In, Units>> = true;
+
 namespace detail {
+
+/// Lane j of register K of a block of L inputs x [L][Units] flattened: which input it belongs to.
+template <class Arch, std::size_t Units, std::size_t K, std::size_t... J>
+constexpr auto input_of_lane(std::index_sequence<J...>) {
+  constexpr std::size_t L = sizeof...(J);
+  return xsimd::batch_constant<xsimd::batch<std::uint32_t, Arch>, std::uint32_t((K * L + J) / Units)...>{};
+}
+
+/// y = x W + b for a layer with few units that do not fill whole registers (10 classes, say).
+/// Row by row, such a layer wastes most of each register and loads every weight row
+/// unaligned; here the weights of L consecutive inputs, L x Units floats, are exactly Units
+/// whole registers, multiplied by the inputs spread to match (one permute each, the pattern
+/// fixed at compile time). Units accumulators hold per-(input mod L, unit) sums, added up
+/// at the end. 3136 -> 10: 1.75 -> 1.23 us.
+template <class Arch, std::size_t In, std::size_t Units, std::size_t... K>
+TENET_ALWAYS_INLINE void dense_forward_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT y,
+                                                   std::index_sequence<K...>) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  constexpr std::size_t vector_end = In - In % L;
+  V acc[Units];
+  for (auto& a : acc) a = V(0.0f);
+  for (std::size_t i = 0; i < vector_end; i += L) {
+    const V xv = simd::load<Arch>(x + i);
+    const float* w = weights + i * Units;
+    ((acc[K] = xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+                          simd::load<Arch>(w + K * L), acc[K])),
+     ...);
+  }
+  alignas(64) float partial[L * Units];
+  for (std::size_t k = 0; k < Units; ++k) simd::store<Arch>(partial + k * L, acc[k]);
+  for (std::size_t u = 0; u < Units; ++u) {
+    float sum = bias[u];
+    for (std::size_t q = 0; q < L; ++q) sum += partial[q * Units + u];
+    for (std::size_t i = vector_end; i < In; ++i) sum += x[i] * weights[i * Units + u];
+    y[u] = sum;
+  }
+}
 
 template <class Arch, std::size_t Blocks, class Dims>
 TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RESTRICT x,
@@ -78,6 +125,16 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
                    std::size_t unit_end) {
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t max_blocks = 4;
+  if constexpr (is_static_dense_dims<Dims>) {
+    // Up to 12 accumulators: with the inputs and a temporary, 14 of AVX2's 16 registers.
+    if constexpr (Dims::units % L != 0 && Dims::units <= 12) {
+      if (unit_begin == 0 && unit_end == Dims::units) {
+        detail::dense_forward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, bias, y,
+                                                                           std::make_index_sequence<Dims::units>{});
+        return;
+      }
+    }
+  }
   if (unit_end - unit_begin < L) {
     for (std::size_t u = unit_begin; u < unit_end; ++u) y[u] = bias[u];
     for (std::size_t i = 0; i < d.inputs; ++i)
