@@ -43,9 +43,21 @@
 
 namespace tenet {
 
-struct relu;  // layers/activation.hpp; forward_with fuses it into a preceding conv2d
+// forward_with fuses these into a preceding conv2d.
+struct relu;  // layers/activation.hpp
+template <std::size_t P, class... Options>
+struct max_pool;  // layers/pooling.hpp
 
 namespace detail {
+
+/// A bound layer whose inference output is its input (flatten, dropout, expect).
+template <class Bound>
+inline constexpr bool identity_in_inference = requires { requires Bound::identity_in_inference; };
+
+template <class Layer>
+inline constexpr bool is_max_pool = false;
+template <std::size_t P, class... Options>
+inline constexpr bool is_max_pool<max_pool<P, Options...>> = true;
 
 /// The input's shape, or `invalid_shape` (after reporting) when the first argument is not a
 /// proper `input<...>`.
@@ -283,24 +295,52 @@ class network_base<In, Out, bound_list<Bs...>> {
                                            out, p);
   }
 
-  /// Whether layer I does the ReLU that follows it in the same pass (conv2d's forward_relu).
+  /// How many of the layers after layer I it performs itself in inference: 1 for a conv2d
+  /// followed by relu (conv2d::forward_relu), 2 when a max_pool comes next and the conv2d
+  /// can pool its rows as it goes (conv2d::forward_relu_pool); otherwise 0.
   template <std::size_t I, class Arch>
-  static constexpr bool fuses_next_relu() {
+  static constexpr std::size_t absorbs() {
     if constexpr (I + 1 < depth) {
-      return std::is_same_v<typename bound_layer<I + 1>::layer_type, relu> &&
-             requires { &bound_layer<I>::template forward_relu<Arch>; };
-    } else {
-      return false;
+      if constexpr (std::is_same_v<typename bound_layer<I + 1>::layer_type, relu>) {
+        if constexpr (I + 2 < depth) {
+          if constexpr (is_max_pool<typename bound_layer<I + 2>::layer_type>) {
+            if constexpr (requires { &bound_layer<I>::template forward_relu_pool<Arch, bound_layer<I + 2>>; })
+              return 2;
+          }
+        }
+        if constexpr (requires { &bound_layer<I>::template forward_relu<Arch>; }) return 1;
+      }
     }
+    return 0;
   }
 
-  /// fused[I]: layer I does the ReLU after it; then layer I + 1 is skipped.
+  /// absorbed[I]: how many layers after layer I it does itself (see absorbs).
   template <class Arch, std::size_t... I>
-  static constexpr std::array<bool, sizeof...(I) + 1> fused_table(std::index_sequence<I...>) {
-    return {fuses_next_relu<I, Arch>()..., false};
+  static constexpr std::array<std::size_t, sizeof...(I) + 1> absorbed_table(std::index_sequence<I...>) {
+    return {absorbs<I, Arch>()..., 0};
   }
   template <class Arch>
-  static constexpr auto fused = fused_table<Arch>(std::make_index_sequence<depth>{});
+  static constexpr auto absorbed = absorbed_table<Arch>(std::make_index_sequence<depth>{});
+
+  /// Layers whose inference output is their input (flatten, dropout, expect): the next layer
+  /// reads their input buffer instead of a copy. Not the last layer, which must fill `y`.
+  template <std::size_t... I>
+  static constexpr std::array<bool, sizeof...(I) + 1> pass_through_table(std::index_sequence<I...>) {
+    return {(I + 1 < depth && identity_in_inference<bound_layer<I>>)..., false};
+  }
+
+  /// skipped[I]: layer I does not run in inference (done by a layer before it, or a
+  /// pass-through).
+  template <class Arch>
+  static constexpr std::array<bool, depth + 1> skipped_table() {
+    std::array<bool, depth + 1> skipped = pass_through_table(std::make_index_sequence<depth>{});
+    for (std::size_t i = 0; i < depth; ++i)
+      if (!skipped[i])
+        for (std::size_t k = 1; k <= absorbed<Arch>[i]; ++k) skipped[i + k] = true;
+    return skipped;
+  }
+  template <class Arch>
+  static constexpr auto skipped = skipped_table<Arch>();
 
   /// How many layers run before layer I (the skipped ones do not): the ping-pong buffers
   /// alternate with the layers that run, not with the layer index.
@@ -308,7 +348,7 @@ class network_base<In, Out, bound_list<Bs...>> {
   static constexpr std::size_t runs_before(std::size_t layer) {
     std::size_t n = 0;
     for (std::size_t i = 0; i < layer; ++i)
-      if (i == 0 || !fused<Arch>[i - 1]) ++n;
+      if (!skipped<Arch>[i]) ++n;
     return n;
   }
 
@@ -316,17 +356,20 @@ class network_base<In, Out, bound_list<Bs...>> {
   void forward_with(const float* x, float* y, float* even, float* odd, parallel::policy p) const {
     boost::hana::for_each(indices, [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
-      if constexpr (I > 0 && fused<Arch>[I > 0 ? I - 1 : 0]) {
-        return;  // done by the layer before
+      if constexpr (skipped<Arch>[I]) {
+        return;  // done by a layer before
       } else {
         constexpr std::size_t step = runs_before<Arch>(I);
-        constexpr bool fuse = fused<Arch>[I];
-        constexpr bool last = I + (fuse ? 2 : 1) == depth;
+        constexpr std::size_t fused = absorbed<Arch>[I];
+        constexpr bool last = I + fused + 1 == depth;
         const float* src = step == 0 ? x : (step % 2 == 1 ? even : odd);
         float* dst = last ? y : (step % 2 == 0 ? even : odd);
-        if constexpr (fuse)
-          bound_layer<I>::template forward_relu<Arch>(params_.data() + layout_.weight_offset[I],
-                                                      params_.data() + layout_.bias_offset[I], src, dst, p);
+        const float* weights = params_.data() + layout_.weight_offset[I];
+        const float* biases = params_.data() + layout_.bias_offset[I];
+        if constexpr (fused == 2)
+          bound_layer<I>::template forward_relu_pool<Arch, bound_layer<I + 2>>(weights, biases, src, dst, p);
+        else if constexpr (fused == 1)
+          bound_layer<I>::template forward_relu<Arch>(weights, biases, src, dst, p);
         else
           run_layer<I, Arch>(src, dst, p);
       }

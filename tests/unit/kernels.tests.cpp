@@ -22,6 +22,7 @@
 #include <tenet/kernels/conv2d.hpp>
 #include <tenet/kernels/dense.hpp>
 #include <tenet/kernels/elementwise.hpp>
+#include <tenet/kernels/fused.hpp>
 #include <tenet/kernels/pool.hpp>
 #include <tenet/shape.hpp>
 
@@ -352,6 +353,63 @@ TEST_CASE("max_pool_backward sends the gradient of a NaN window to its first inp
             tenet::kernels::max_pool_backward<fallback_arch>(runtime_pool_dims(p), x.data(), out.data(), grad_out.data(), grad_in.data());
         check_close(grad_in, want, tenet::test::exact);
         CHECK(grad_in[3] == grad_out[3]); // the first input of window (0, 0), channel 3
+    }
+}
+
+// --- convolution + ReLU + max pooling in one pass -------------------------------------------
+
+/// The fused pass against the three kernels one after the other: the same operations, so the
+/// same bits. Pooled rows are run as two calls, [0, split) and [split, end).
+template<class Arch, class ConvDims, class PoolDims>
+void check_fused(const conv_data& data, const ConvDims& cd, const PoolDims& pd) {
+    INFO("arch " << Arch::name());
+    REQUIRE(tenet::kernels::fusable_conv2d_max_pool(cd, pd));
+    std::vector<float> conv_out(data.want.size());
+    tenet::kernels::conv2d_forward<Arch>(cd, data.x.data(), data.w.data(), data.b.data(), conv_out.data(), 0,
+                                         cd.out_height, true);
+    const std::size_t pooled = pd.out_height * pd.out_width * pd.channels;
+    std::vector<float> want(pooled);
+    tenet::kernels::max_pool_forward<Arch>(pd, conv_out.data(), want.data(), 0, pd.out_height);
+
+    std::vector<float> strip = poisoned(tenet::kernels::conv2d_max_pool_strip(cd, pd));
+    std::vector<float> out = poisoned(pooled);
+    const std::size_t split = pd.out_height / 2;
+    tenet::kernels::conv2d_relu_max_pool_forward<Arch>(cd, pd, data.x.data(), data.w.data(), data.b.data(), out.data(),
+                                                       0, split, strip.data());
+    tenet::kernels::conv2d_relu_max_pool_forward<Arch>(cd, pd, data.x.data(), data.w.data(), data.b.data(), out.data(),
+                                                       split, pd.out_height, strip.data());
+    CHECK(untouched_guard(out, pooled));
+    CHECK(untouched_guard(strip, tenet::kernels::conv2d_max_pool_strip(cd, pd)));
+    check_close(head(out, pooled), want, tenet::test::exact);
+}
+
+TEST_CASE("conv2d_relu_max_pool_forward gives the bits of conv2d, ReLU and max_pool in turn",
+          "[kernels][conv2d][max_pool][fused]") {
+    SECTION("the seed CNN's first layers, compile-time dims") {
+        using seed = tenet::test::conv_case<28, 28, 1, 16, tenet::kernel<2, 2>, tenet::stride<1>, tenet::same>;
+        const conv_data data(seed::params, 3);
+        using pool = tenet::kernels::static_pool_dims<28, 28, 16, 2, 2, 2, 2, 14, 14>;
+        check_fused<default_arch>(data, static_conv_dims<seed>{}, pool{});
+        check_fused<fallback_arch>(data, static_conv_dims<seed>{}, pool{});
+    }
+    SECTION("random geometries and windows, run-time dims") {
+        std::mt19937 engine(2026);
+        const std::size_t channel_choices[] = {1, 2, 3, 6, 16};
+        int tried = 0;
+        for (int trial = 0; trial < 200 && tried < 100; ++trial) {
+            const ref::conv2d_params p = random_geometry(engine, channel_choices, 17);
+            const std::size_t window = std::uniform_int_distribution<std::size_t>(1, 3)(engine);
+            const std::size_t stride_width = std::uniform_int_distribution<std::size_t>(1, window)(engine);
+            if (p.out_height() < window || p.out_width() < window) continue;
+            ++tried;
+            const ref::pool_params pp{p.out_height(), p.out_width(), p.filters, window, window, stride_width};
+            INFO("trial " << trial << ": " << describe(p) << ", pool " << window << " stride " << window << "x"
+                          << stride_width);
+            const conv_data data(p, static_cast<std::uint32_t>(900 + trial));
+            check_fused<default_arch>(data, runtime_conv_dims(p), runtime_pool_dims(pp));
+            check_fused<fallback_arch>(data, runtime_conv_dims(p), runtime_pool_dims(pp));
+        }
+        CHECK(tried == 100);
     }
 }
 

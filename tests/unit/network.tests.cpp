@@ -91,6 +91,20 @@ using conv_relu_chain = tenet::network<tenet::input<9, 11, 3>, tenet::conv2d<6, 
                                        tenet::relu, tenet::conv2d<17, tenet::kernel<2, 2>, tenet::stride<2>>, tenet::relu,
                                        tenet::conv2d<5, tenet::kernel<2, 2>>, tenet::relu>;
 
+/// Convolutions, ReLUs and max pooling, which predict() runs as one pass when the windows do
+/// not overlap vertically: odd sizes (the last convolution row and column are not pooled),
+/// a pooling with vertical stride 1 (not fused), and a fused pass as the last layer.
+using conv_relu_pool_chain =
+    tenet::network<tenet::input<13, 11, 3>, tenet::conv2d<6, tenet::kernel<3, 3>, tenet::same>, tenet::relu,
+                   tenet::max_pool<2>, tenet::conv2d<9, tenet::kernel<2, 2>>, tenet::relu,
+                   tenet::max_pool<2, tenet::stride<1, 2>>, tenet::conv2d<16, tenet::kernel<1, 1>>, tenet::relu,
+                   tenet::max_pool<2, tenet::stride<2, 1>>>;
+
+/// Layers whose inference output is their input (flatten, dropout), which predict() skips:
+/// first, in the middle, and last (where it must still fill the output).
+using pass_through_chain = tenet::network<tenet::input<5, 6, 2>, tenet::flatten, tenet::dense<7>, tenet::relu,
+                                          tenet::dropout_ratio<1, 4>, tenet::dense<3>, tenet::flatten>;
+
 /// A network whose forward pass needs more than 256 KiB of scratch (2 x 64*64*16 floats), so
 /// it runs on the per-thread heap buffer instead of the stack; 4.8 Mflop per example, so a
 /// batch is split one example per task.
@@ -384,7 +398,8 @@ TEST_CASE("the deep CNN has the expected shapes, with either spelling of dropout
 
 // --- predictions ----------------------------------------------------------------------------
 
-using whole_networks = std::tuple<seed_net, lenet5, deep_cnn_ratio, mlp, conv_relu_chain>;
+using whole_networks =
+    std::tuple<seed_net, lenet5, deep_cnn_ratio, mlp, conv_relu_chain, conv_relu_pool_chain, pass_through_chain>;
 
 TEMPLATE_LIST_TEST_CASE("predict and activations match the reference chain layer by layer", "[network][predict]",
                         whole_networks) {

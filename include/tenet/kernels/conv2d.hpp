@@ -255,29 +255,26 @@ TENET_ALWAYS_INLINE void conv2d_single_channel_block(const Dims& d, const float*
     for (std::size_t f = 0; f < d.filters; ++f) out_row[(ow + p) * d.filters + f] = lanes[f][p];
 }
 
-}  // namespace detail
-
-/// Output rows [row_begin, row_end) of a convolution: out = bias + sum over taps of in * weights,
-/// then max(out, 0) with `relu` (a convolution followed by a ReLU layer, in inference).
-/// `in` is [H][W][C], `weights` [KH][KW][C][F], `bias` [F], `out` [OH][OW][F].
+/// Output rows [row_begin, row_end) of a convolution into `rows_out`, which holds row
+/// `row_begin` first (the whole output, or a strip of a few rows: see fused.hpp).
 template <class Arch, class Dims>
-void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
-                    const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
-                    std::size_t row_end, bool relu = false) {
+void conv2d_forward_rows(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT rows_out, std::size_t row_begin,
+                         std::size_t row_end, bool relu) {
   constexpr std::size_t L = simd::lanes<Arch>;
-  const bool single_channel = d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
+  const bool single_channel = d.channels == 1 && d.stride_width == 1 && d.filters <= single_channel_max_filters;
   if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
     // Fewer filters than lanes (LeNet's 6): 128-bit registers fit them better.
     if (d.filters < L && !single_channel)
-      return conv2d_forward<simd::half_width_t<Arch>>(d, in, weights, bias, out, row_begin, row_end, relu);
+      return conv2d_forward_rows<simd::half_width_t<Arch>>(d, in, weights, bias, rows_out, row_begin, row_end, relu);
   }
-  const detail::tap_range interior = detail::interior_columns(d);
+  const tap_range interior = interior_columns(d);
   const std::size_t interior_begin = interior.begin, interior_end = interior.end;
 
   for (std::size_t oh = row_begin; oh < row_end; ++oh) {
     const std::ptrdiff_t ih0 = static_cast<std::ptrdiff_t>(oh * d.stride_height) - static_cast<std::ptrdiff_t>(d.pad_top);
-    const detail::tap_range rows = detail::clip_window(ih0, d.kernel_height, d.in_height);
-    float* out_row = out + oh * d.out_width * d.filters;
+    const tap_range rows = clip_window(ih0, d.kernel_height, d.in_height);
+    float* out_row = rows_out + (oh - row_begin) * d.out_width * d.filters;
     auto edge_pixel = [&](std::size_t ow) {
       const std::ptrdiff_t iw0 = static_cast<std::ptrdiff_t>(ow * d.stride_width) - static_cast<std::ptrdiff_t>(d.pad_left);
       const detail::tap_range cols = detail::clip_window(iw0, d.kernel_width, d.in_width);
@@ -320,6 +317,19 @@ void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* 
       for (std::size_t k = vector_end; k < n; ++k) out_row[k] = out_row[k] > 0.0f ? out_row[k] : 0.0f;
     }
   }
+}
+
+}  // namespace detail
+
+/// Output rows [row_begin, row_end) of a convolution: out = bias + sum over taps of in * weights,
+/// then max(out, 0) with `relu` (a convolution followed by a ReLU layer, in inference).
+/// `in` is [H][W][C], `weights` [KH][KW][C][F], `bias` [F], `out` [OH][OW][F].
+template <class Arch, class Dims>
+void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                    const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
+                    std::size_t row_end, bool relu = false) {
+  detail::conv2d_forward_rows<Arch>(d, in, weights, bias, out + row_begin * d.out_width * d.filters, row_begin, row_end,
+                                    relu);
 }
 
 namespace detail {

@@ -9,6 +9,7 @@
 #include "../detail/options.hpp"
 #include "../diagnostics.hpp"
 #include "../kernels/conv2d.hpp"
+#include "../kernels/fused.hpp"
 #include "../parallel/execution.hpp"
 #include "../shape.hpp"
 
@@ -87,6 +88,24 @@ struct conv2d {
     static void forward_relu(const float* weights, const float* biases, const float* in, float* out,
                              parallel::policy p) {
       forward<Arch>(weights, biases, in, out, p, true);
+    }
+
+    /// forward, ReLU and the max pooling bound as `Pool` in one pass (inference), when the
+    /// pooling windows do not overlap vertically and a strip of window-height output rows
+    /// fits in 32 KiB on the stack (kernels/fused.hpp). Threads split the pooled rows.
+    template <class Arch, class Pool>
+      requires(kernels::fusable_conv2d_max_pool(dims{}, typename Pool::dims{}) &&
+               kernels::conv2d_max_pool_strip(dims{}, typename Pool::dims{}) <= 8192)
+    static void forward_relu_pool(const float* weights, const float* biases, const float* in, float* out,
+                                  parallel::policy p) {
+      using pool_dims = typename Pool::dims;
+      constexpr std::size_t strip_floats = kernels::conv2d_max_pool_strip(dims{}, pool_dims{});
+      parallel::for_ranges(p, pool_dims::out_height, flops / OH * pool_dims::window_height,
+                           [&](std::size_t begin, std::size_t end) {
+                             alignas(64) float strip[strip_floats];
+                             kernels::conv2d_relu_max_pool_forward<Arch>(dims{}, pool_dims{}, in, weights, biases, out,
+                                                                         begin, end, strip);
+                           });
     }
 
     /// Scratch for the backward pass (the weights, transposed).

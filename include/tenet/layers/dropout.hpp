@@ -37,6 +37,8 @@ struct dropout_layer {
     using output_shape = In;
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
+    /// Inference keeps every value (training scales instead): the next layer reads the input.
+    static constexpr bool identity_in_inference = true;
 
     /// Inference: the identity (training scales the kept values by 1 / (1 - rate) instead,
     /// so nothing needs rescaling here).

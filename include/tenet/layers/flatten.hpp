@@ -26,6 +26,8 @@ struct flatten {
     using output_shape = shape<In::size>;
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
+    /// Same values, same order: in inference the next layer reads the input directly.
+    static constexpr bool identity_in_inference = true;
 
     template <class Arch>
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
