@@ -470,6 +470,13 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
       const tap_range cols = outputs_reaching(kw, d.pad_left, 1, d.in_width, d.out_width);
       const std::size_t n = cols.end - cols.begin, full = n - n % L;
+      // The row's last n - full pixels: with a row of at least one register, the register
+      // ending at the row's end with the lanes already counted zeroed (LeNet-5's first layer:
+      // 4 of 28 pixels, which one at a time cost as much as the other 24); else one by one.
+      const bool masked_tail = n > full && n >= L;
+      alignas(64) float lane_index[L];
+      for (std::size_t j = 0; j < L; ++j) lane_index[j] = static_cast<float>(j);
+      const auto new_lanes = V::load_aligned(lane_index) >= V(static_cast<float>(L - (n - full)));
       V acc[max_f];
       float tail[max_f] = {};
       for (std::size_t f = 0; f < d.filters; ++f) acc[f] = V(0.0f);
@@ -480,8 +487,14 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
           const V xv = simd::load<Arch>(x + k);
           for (std::size_t f = 0; f < d.filters; ++f) acc[f] = xsimd::fma(xv, simd::load<Arch>(g + f * pixels + k), acc[f]);
         }
-        for (std::size_t f = 0; f < d.filters; ++f)  // the row's last pixels
-          for (std::size_t k = full; k < n; ++k) tail[f] += x[k] * g[f * pixels + k];
+        if (masked_tail) {
+          const V xv = xsimd::select(new_lanes, simd::load<Arch>(x + n - L), V(0.0f));
+          for (std::size_t f = 0; f < d.filters; ++f)
+            acc[f] = xsimd::fma(xv, simd::load<Arch>(g + f * pixels + n - L), acc[f]);
+        } else {
+          for (std::size_t f = 0; f < d.filters; ++f)
+            for (std::size_t k = full; k < n; ++k) tail[f] += x[k] * g[f * pixels + k];
+        }
       }
       float* gw = grad_weights + (kh * d.kernel_width + kw) * d.filters;
       for (std::size_t f = 0; f < d.filters; ++f) gw[f] += simd::reduce_sum<Arch>(acc[f]) + tail[f];
