@@ -16,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <tenet/detail/random.hpp>
 #include <tenet/tenet.hpp>
 
 #include "reference.hpp"
@@ -254,6 +255,36 @@ TEMPLATE_LIST_TEST_CASE("identity layers pass values through unchanged at infere
     const std::vector<float> x = random_values(189, 13);
     const net_type net;
     check_close(net.predict(make_input<net_type>(x)).span(), x, tenet::test::exact);
+}
+
+/// While training, value i is kept (and scaled by 1 / (1 - rate)) when the i-th uniform
+/// number of the example's generator is at least the rate: what the layer documents, written
+/// here with random_generator::uniform() and a plain comparison.
+template<std::size_t Num, std::size_t Den>
+void check_dropout_mask(std::uint64_t seed) {
+    using bound = typename tenet::dropout_ratio<Num, Den>::template at<tenet::shape<5, 7, 3>>;
+    const std::vector<float> x = random_values(105, 15);
+    std::vector<float> out(105), state(105);
+    bound::template forward_train<tenet::simd::default_arch>(nullptr, nullptr, x.data(), out.data(), state.data(), seed);
+    const float rate = static_cast<float>(Num) / static_cast<float>(Den);
+    const float scale = 1.0f / (1.0f - rate);
+    tenet::detail::random_generator rng(seed);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        INFO("rate " << Num << "/" << Den << ", seed " << seed << ", value " << i);
+        const float want = rng.uniform() >= rate ? scale : 0.0f;
+        REQUIRE(state[i] == want);
+        REQUIRE(out[i] == x[i] * want);
+    }
+}
+
+TEST_CASE("dropout while training keeps the values whose uniform number reaches the rate", "[layers][dropout]") {
+    for (std::uint64_t seed : {0u, 1u, 77u, 123456789u}) {
+        check_dropout_mask<1, 4>(seed);
+        check_dropout_mask<1, 3>(seed);
+        check_dropout_mask<1, 2>(seed);
+        check_dropout_mask<9, 10>(seed);
+        check_dropout_mask<0, 1>(seed);
+    }
 }
 
 #if TENET_HAS_FLOAT_TEMPLATE_ARGS
