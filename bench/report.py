@@ -281,9 +281,15 @@ class Report:
             if c and c.get("load_avg"):
                 loads.append(f"{key} {c['load_avg'][0]:.2f}")
         if loads:
-            busy = any(float(x.split()[-1]) > 0.5 for x in loads)
             lines.append("- **Load average** (1 min) when each program started: " + ", ".join(loads)
-                         + (" — **the machine was not idle: treat the numbers with care**" if busy else ""))
+                         + " (about 1 from the program before it, which had just kept one CPU busy)")
+        steal = [l.split() for l in read_text(self.results, "steal.txt").splitlines() if len(l.split()) == 2]
+        if steal:
+            stolen = any(float(pct) > 2.0 for _, pct in steal)
+            lines.append("- **Hypervisor steal time** (CPU time this virtual machine's CPUs spent waiting for the host) "
+                         "while each program ran: " + ", ".join(f"{name} {pct}%" for name, pct in steal)
+                         + (" — **the host took CPU time during the run: the numbers of the programs above 2 % "
+                            "are low, and their 2-thread numbers most of all**" if stolen else ""))
         onednn = read_text(self.results, "onednn_impls.txt")
         onednn_avx2 = read_text(self.results, "onednn_avx2_impls.txt")
         if self.present("oneDNN") or onednn:

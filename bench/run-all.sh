@@ -109,9 +109,20 @@ run() {  # run <json-name> <program> [env assignments...]
     return 0
   fi
   say "$program ${*:-}"
+  local before after
+  before=$(cpu_jiffies)
   env "$@" "$bin/$program" "${bench_args[@]}" --benchmark_out="$results/$name.json" --benchmark_out_format=json ||
     echo "run-all.sh: $program failed (exit $?), continuing"
+  after=$(cpu_jiffies)
+  # the share of CPU time the hypervisor gave to other guests while this program ran (a
+  # virtual machine's CPUs are shared: a 2-thread run with the second CPU taken shows it)
+  echo "$name $before $after" | awk '{ printf "%s %.1f\n", $1, ($4 - $2) * 100 / (($5 - $3) > 0 ? ($5 - $3) : 1) }' \
+    >> "$results/steal.txt"
 }
+cpu_jiffies() {  # "steal total" jiffies of all CPUs, from /proc/stat
+  awk '/^cpu / { t = 0; for (i = 2; i <= 9; ++i) t += $i; print $9, t }' /proc/stat
+}
+: > "$results/steal.txt"
 run peak bench_peak
 run layers bench_layers
 run networks bench_networks
