@@ -268,6 +268,9 @@ class Report:
                      f"`vfmadd` chains) {fmt_num(p1)} GFLOP/s on 1 thread, {fmt_num(p2)} on 2; AVX-512: "
                      f"{fmt_num(q1)} / {fmt_num(q2)}. *% of peak* below is of the measured AVX2 peak for the "
                      "threads used (of the nominal one when the measurement is missing).")
+        commit = read_text(self.results, "commit.txt")
+        if commit:
+            lines.append(f"- **Code measured**: commit `{commit}`" + (" (with uncommitted changes)" if commit.endswith("-dirty") else ""))
         lines.append(f"- **Compiler**: {read_text(self.results, 'compiler.txt') or DASH}; flags: "
                      f"`{read_text(self.results, 'flags.txt') or DASH}`")
         ctx = self.contexts.get("peak") or self.contexts.get("tenet") or {}

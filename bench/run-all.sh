@@ -123,6 +123,8 @@ cpu_jiffies() {  # "steal total" jiffies of all CPUs, from /proc/stat
   awk '/^cpu / { t = 0; for (i = 2; i <= 9; ++i) t += $i; print $9, t }' /proc/stat
 }
 : > "$results/steal.txt"
+# the code measured: the commit, "-dirty" when the working tree had uncommitted changes
+git -C "$root" describe --always --dirty > "$results/commit.txt" 2>/dev/null || echo "not a git checkout" > "$results/commit.txt"
 run peak bench_peak
 run layers bench_layers
 run networks bench_networks
