@@ -465,6 +465,9 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
   const std::size_t pixels = d.out_height * d.out_width;
   for (std::size_t p = 0; p < pixels; ++p)
     for (std::size_t f = 0; f < d.filters; ++f) scratch[f * pixels + p] = grad_out[p * d.filters + f];
+  alignas(64) float lane_index[L];
+  for (std::size_t j = 0; j < L; ++j) lane_index[j] = static_cast<float>(j);
+  const V lanes_in_order = V::load_aligned(lane_index);  // 0, 1, ..., L - 1
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const tap_range rows = outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
@@ -474,9 +477,7 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
       // ending at the row's end with the lanes already counted zeroed (LeNet-5's first layer:
       // 4 of 28 pixels, which one at a time cost as much as the other 24); else one by one.
       const bool masked_tail = n > full && n >= L;
-      alignas(64) float lane_index[L];
-      for (std::size_t j = 0; j < L; ++j) lane_index[j] = static_cast<float>(j);
-      const auto new_lanes = V::load_aligned(lane_index) >= V(static_cast<float>(L - (n - full)));
+      const auto new_lanes = lanes_in_order >= V(static_cast<float>(L - (n - full)));
       V acc[max_f];
       float tail[max_f] = {};
       for (std::size_t f = 0; f < d.filters; ++f) acc[f] = V(0.0f);
