@@ -64,9 +64,10 @@ rows = [("seed_cnn", "Fashion-MNIST (60,000 / 10,000)", 5, 0.885),
         ("deep_cnn", "Fashion-MNIST (60,000 / 10,000)", 10, 0.92)]
 out = []
 out.append("# Results: the lecture's networks, tenet against PyTorch\n")
-commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip() or "unknown"
-dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
-commit += " with local changes" if dirty else ""
+# named as run-all.sh names it: git describe, "-dirty" with uncommitted changes to tracked files
+commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip() or "unknown"
+if commit.endswith("-dirty"):
+    commit = commit[: -len("-dirty")] + " with local changes"
 out.append(f"Measured by `bench/lecture-results.sh` on {datetime.date.today()} (tenet at commit {commit}), on this project's machine: "
            f"{model}, 2 cores, {platform.system()} (Debian 12); tenet built with g++ 12 -O3 -march=x86-64-v3, "
            "PyTorch 1.13 from Debian's python3-torch. Both with 2 threads, batch 32, the same data, epochs, optimizers "
