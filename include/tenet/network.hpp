@@ -226,9 +226,19 @@ class network_base<In, Out, bound_list<Bs...>> {
       if (xs.size() != ys.size())
         throw std::invalid_argument("tenet::network::predict: " + std::to_string(xs.size()) + " inputs but room for " +
                                     std::to_string(ys.size()) + " outputs");
-      parallel::for_ranges(xs.size(), parallel::grain_for(flops + max_activation), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) forward(xs[i].data(), ys[i].data(), parallel::policy::serial);
-      });
+      using Arch = simd::default_arch;
+      if constexpr (batched_tail_begin<Arch> < depth) {
+        // Whole blocks per task where the batch allows, so the dense layers see full blocks.
+        const std::size_t grain = std::max(parallel::grain_for(flops + max_activation), tail_block<Arch>);
+        parallel::for_ranges(xs.size(), grain, [&](std::size_t begin, std::size_t end) {
+          for (std::size_t i = begin; i < end; i += tail_block<Arch>)
+            forward_block<Arch>(xs.subspan(i, std::min(tail_block<Arch>, end - i)), ys.subspan(i));
+        });
+      } else {
+        parallel::for_ranges(xs.size(), parallel::grain_for(flops + max_activation), [&](std::size_t begin, std::size_t end) {
+          for (std::size_t i = begin; i < end; ++i) forward(xs[i].data(), ys[i].data(), parallel::policy::serial);
+        });
+      }
     }
   }
 
@@ -277,15 +287,7 @@ class network_base<In, Out, bound_list<Bs...>> {
   /// (the stack); larger ones use a per-thread buffer allocated on first use.
   template <class Arch = simd::default_arch>
   void forward(const float* x, float* y, parallel::policy p) const {
-    if constexpr (depth == 0) {
-      std::memcpy(y, x, In::size * sizeof(float));
-    } else if constexpr (scratch_bytes <= 256 * 1024) {
-      alignas(alignment) float scratch[2][max_activation];
-      forward_with<Arch>(x, y, scratch[0], scratch[1], p);
-    } else {
-      thread_local aligned_floats scratch(2 * round_to_line(max_activation));
-      forward_with<Arch>(x, y, scratch.data(), scratch.data() + round_to_line(max_activation), p);
-    }
+    forward_layers<Arch, depth>(x, y, p);
   }
 
  private:
@@ -293,6 +295,96 @@ class network_base<In, Out, bound_list<Bs...>> {
   void run_layer(const float* in, float* out, parallel::policy p) const {
     bound_layer<I>::template forward<Arch>(params_.data() + layout_.weight_offset[I], params_.data() + layout_.bias_offset[I], in,
                                            out, p);
+  }
+
+  /// Layers [0, End) on one example: `y` receives layer End - 1's output.
+  template <class Arch, std::size_t End>
+  void forward_layers(const float* x, float* y, parallel::policy p) const {
+    if constexpr (last_running<Arch, End> == none) {
+      std::memcpy(y, x, In::size * sizeof(float));  // nothing but pass-through layers: the output is the input
+    } else if constexpr (scratch_bytes <= 256 * 1024) {
+      alignas(alignment) float scratch[2][max_activation];
+      forward_with<Arch, End>(x, y, scratch[0], scratch[1], p);
+    } else {
+      thread_local aligned_floats scratch(2 * round_to_line(max_activation));
+      forward_with<Arch, End>(x, y, scratch.data(), scratch.data() + round_to_line(max_activation), p);
+    }
+  }
+
+  /// Batch predict runs the layers from batched_tail_begin on in blocks of tail_block
+  /// examples: the layers before it one example at a time, each example's result into a row
+  /// of the block; then layer by layer on the whole block, layers that have `forward_batch`
+  /// (dense: each weight loaded once per few examples instead of once per example) in one
+  /// call, the others row by row. Every row gets the same bits as single predict.
+  template <class Bound, class Arch>
+  static constexpr bool batches = requires { &Bound::template forward_batch<Arch>; };
+
+  template <class Arch, std::size_t... I>
+  static constexpr std::size_t first_batched(std::index_sequence<I...>) {
+    std::size_t first = depth;
+    ((first = first == depth && batches<bound_layer<I>, Arch> ? I : first), ...);
+    return first;
+  }
+  template <class Arch>
+  static constexpr std::size_t tail_begin_candidate = first_batched<Arch>(std::make_index_sequence<depth>{});
+
+  /// Floats per example of the tail's input, and the most of any tail layer's output.
+  template <class Arch>
+  static constexpr std::size_t tail_in_width = [] {
+    if constexpr (tail_begin_candidate<Arch> < depth) return bound_layer<tail_begin_candidate<Arch>>::input_shape::size;
+    else return std::size_t{0};
+  }();
+  template <class Arch>
+  static constexpr std::size_t tail_out_width = [] {
+    constexpr std::size_t T = tail_begin_candidate<Arch>;
+    constexpr std::size_t sizes[] = {(Bs::output_shape::size)..., 0};
+    std::size_t width = 0;
+    for (std::size_t i = T; i < depth; ++i) width = std::max(width, sizes[i]);
+    return width;
+  }();
+
+  /// Examples per block: up to 8 (12 and 16 measured no faster on the lecture's networks),
+  /// the block's three buffers (its input rows and two ping-pong ones) at most 128 KiB, as
+  /// they live on the stack.
+  template <class Arch>
+  static constexpr std::size_t tail_block = [] {
+    constexpr std::size_t width = tail_in_width<Arch> + 2 * tail_out_width<Arch>;
+    return width == 0 ? 0 : std::min<std::size_t>(8, (32 * 1024) / width);
+  }();
+
+  /// Where batch predict starts running blocks (depth: it does not; a block of one example
+  /// would gain nothing).
+  template <class Arch>
+  static constexpr std::size_t batched_tail_begin = tail_block<Arch> >= 2 ? tail_begin_candidate<Arch> : depth;
+
+  /// Runs xs (at most tail_block examples) into ys.
+  template <class Arch>
+  void forward_block(std::span<const tensor<float, In>> xs, std::span<tensor<float, Out>> ys) const {
+    constexpr std::size_t T = batched_tail_begin<Arch>;
+    constexpr std::size_t rows = tail_block<Arch>;
+    constexpr std::size_t tail_in = tail_in_width<Arch>;
+    alignas(alignment) float block_in[rows * tail_in];
+    alignas(alignment) float block[2][rows * tail_out_width<Arch>];
+    const std::size_t n = xs.size();
+    for (std::size_t e = 0; e < n; ++e) forward_layers<Arch, T>(xs[e].data(), block_in + e * tail_in, parallel::policy::serial);
+    const float* src = block_in;
+    boost::hana::for_each(indices, [&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      using B = bound_layer<I>;
+      if constexpr (I >= T && !identity_in_inference<B>) {
+        float* dst = src == block[0] ? block[1] : block[0];
+        const float* weights = params_.data() + layout_.weight_offset[I];
+        const float* biases = params_.data() + layout_.bias_offset[I];
+        if constexpr (batches<B, Arch>) {
+          B::template forward_batch<Arch>(weights, biases, src, dst, n);
+        } else {
+          constexpr std::size_t in = B::input_shape::size, out = B::output_shape::size;
+          for (std::size_t e = 0; e < n; ++e) run_layer<I, Arch>(src + e * in, dst + e * out, parallel::policy::serial);
+        }
+        src = dst;
+      }
+    });
+    for (std::size_t e = 0; e < n; ++e) std::memcpy(ys[e].data(), src + e * Out::size, Out::size * sizeof(float));
   }
 
   /// How many of the layers after layer I it performs itself in inference: 1 for a conv2d
@@ -314,54 +406,60 @@ class network_base<In, Out, bound_list<Bs...>> {
     return 0;
   }
 
-  /// absorbed[I]: how many layers after layer I it does itself (see absorbs).
-  template <class Arch, std::size_t... I>
+  /// absorbed[I]: how many layers after layer I it does itself (see absorbs), within [0, End).
+  template <class Arch, std::size_t End, std::size_t... I>
   static constexpr std::array<std::size_t, sizeof...(I) + 1> absorbed_table(std::index_sequence<I...>) {
-    return {absorbs<I, Arch>()..., 0};
+    return {(I + absorbs<I, Arch>() < End ? absorbs<I, Arch>() : 0)..., 0};  // never past End
   }
-  template <class Arch>
-  static constexpr auto absorbed = absorbed_table<Arch>(std::make_index_sequence<depth>{});
-
-  /// Layers whose inference output is their input (flatten, dropout, expect): the next layer
-  /// reads their input buffer instead of a copy. Not the last layer, which must fill `y`.
-  template <std::size_t... I>
-  static constexpr std::array<bool, sizeof...(I) + 1> pass_through_table(std::index_sequence<I...>) {
-    return {(I + 1 < depth && identity_in_inference<bound_layer<I>>)..., false};
-  }
+  template <class Arch, std::size_t End>
+  static constexpr auto absorbed = absorbed_table<Arch, End>(std::make_index_sequence<depth>{});
 
   /// skipped[I]: layer I does not run in inference (done by a layer before it, or a
-  /// pass-through).
-  template <class Arch>
-  static constexpr std::array<bool, depth + 1> skipped_table() {
-    std::array<bool, depth + 1> skipped = pass_through_table(std::make_index_sequence<depth>{});
-    for (std::size_t i = 0; i < depth; ++i)
+  /// pass-through: flatten, dropout, expect, whose output is their input, so that the next
+  /// layer reads their input buffer instead of a copy).
+  template <class Arch, std::size_t End, std::size_t... I>
+  static constexpr std::array<bool, depth + 1> skipped_table(std::index_sequence<I...>) {
+    std::array<bool, depth + 1> skipped = {(I < End && identity_in_inference<bound_layer<I>>)..., false};
+    for (std::size_t i = 0; i < End; ++i)
       if (!skipped[i])
-        for (std::size_t k = 1; k <= absorbed<Arch>[i]; ++k) skipped[i + k] = true;
+        for (std::size_t k = 1; k <= absorbed<Arch, End>[i]; ++k) skipped[i + k] = true;
     return skipped;
   }
-  template <class Arch>
-  static constexpr auto skipped = skipped_table<Arch>();
+  template <class Arch, std::size_t End>
+  static constexpr auto skipped = skipped_table<Arch, End>(std::make_index_sequence<depth>{});
+
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+  /// The last layer before End that runs (it writes the output; any layers after it are
+  /// pass-throughs), or `none`.
+  template <class Arch, std::size_t End>
+  static constexpr std::size_t last_running = [] {
+    std::size_t last = none;
+    for (std::size_t i = 0; i < End; ++i)
+      if (!skipped<Arch, End>[i]) last = i;
+    return last;
+  }();
 
   /// How many layers run before layer I (the skipped ones do not): the ping-pong buffers
   /// alternate with the layers that run, not with the layer index.
-  template <class Arch>
+  template <class Arch, std::size_t End>
   static constexpr std::size_t runs_before(std::size_t layer) {
     std::size_t n = 0;
     for (std::size_t i = 0; i < layer; ++i)
-      if (!skipped<Arch>[i]) ++n;
+      if (!skipped<Arch, End>[i]) ++n;
     return n;
   }
 
-  template <class Arch>
+  template <class Arch, std::size_t End>
   void forward_with(const float* x, float* y, float* even, float* odd, parallel::policy p) const {
     boost::hana::for_each(indices, [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
-      if constexpr (skipped<Arch>[I]) {
-        return;  // done by a layer before
+      if constexpr (I >= End || skipped<Arch, End>[I]) {
+        return;  // done by a layer before, or after the range
       } else {
-        constexpr std::size_t step = runs_before<Arch>(I);
-        constexpr std::size_t fused = absorbed<Arch>[I];
-        constexpr bool last = I + fused + 1 == depth;
+        constexpr std::size_t step = runs_before<Arch, End>(I);
+        constexpr std::size_t fused = absorbed<Arch, End>[I];
+        constexpr bool last = I == last_running<Arch, End>;
         const float* src = step == 0 ? x : (step % 2 == 1 ? even : odd);
         float* dst = last ? y : (step % 2 == 0 ? even : odd);
         const float* weights = params_.data() + layout_.weight_offset[I];

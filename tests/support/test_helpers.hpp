@@ -215,7 +215,8 @@ using dense_cases = std::tuple<dense_case<1, 1>, dense_case<1, 7>, dense_case<1,
                                dense_case<5, 10>, dense_case<5, 33>, dense_case<3136, 1>, dense_case<3136, 7>,
                                dense_case<3136, 8>, dense_case<3136, 10>, dense_case<3136, 33>, dense_case<400, 120>,
                                dense_case<120, 84>, dense_case<84, 10>, dense_case<3136, 128>,
-                               dense_case<37, 12>, dense_case<21, 3>, dense_case<1001, 9>>;
+                               dense_case<37, 12>, dense_case<21, 3>, dense_case<1001, 9>, dense_case<45, 41>,
+                               dense_case<7, 24>>;
 
 /// Sizes for the element-wise functions: below, at and above one 8-lane register, and many.
 inline constexpr std::size_t activation_sizes[] = {1, 7, 8, 9, 100};

@@ -460,6 +460,49 @@ TEMPLATE_LIST_TEST_CASE("dense_forward matches the reference matrix-vector produ
     }
 }
 
+/// dense_forward_batch on `count` examples against dense_forward on each: the same bits (batch
+/// predict promises single predict's results), every row written, nothing past the last.
+template<class Arch, class Dims>
+void check_dense_batch(const Dims& d, std::size_t count) {
+    INFO("arch " << Arch::name() << ", " << count << " examples");
+    const std::size_t n = d.inputs, u = d.units;
+    const std::vector<float> x = random_values(count * n, 24), w = random_values(n * u, 25), b = random_values(u, 26);
+    std::vector<float> want(count * u);
+    for (std::size_t e = 0; e < count; ++e)
+        tenet::kernels::dense_forward<Arch>(d, x.data() + e * n, w.data(), b.data(), want.data() + e * u, 0, u);
+    std::vector<float> out = poisoned(count * u);
+    tenet::kernels::dense_forward_batch<Arch>(d, x.data(), w.data(), b.data(), out.data(), count);
+    CHECK(untouched_guard(out, count * u));
+    if constexpr (std::is_same_v<Arch, default_arch>) {
+        std::size_t first_difference = 0;
+        while (first_difference < want.size() && out[first_difference] == want[first_difference])
+            ++first_difference;
+        INFO("first difference at " << first_difference);
+        CHECK(tenet::test::identical(head(out, count * u), want));
+    } else {
+        // SSE2 has no FMA instruction: xsimd writes its fma as a multiply and an add, which a
+        // compiler allowed FMA (-march=x86-64-v3) may fuse or not in each inlined copy.
+        check_close(head(out, count * u), want, tenet::test::for_sum_of(n + 1));
+    }
+    // And the first and last examples against the reference product.
+    const std::vector<float> first(x.begin(), x.begin() + n), last(x.end() - n, x.end());
+    check_close(std::span<const float>(out.data(), u), ref::dense(first, w, b), tenet::test::for_sum_of(n + 1));
+    check_close(std::span<const float>(out.data() + (count - 1) * u, u), ref::dense(last, w, b),
+                tenet::test::for_sum_of(n + 1));
+}
+
+TEMPLATE_LIST_TEST_CASE("dense_forward_batch gives dense_forward's bits on every example", "[kernels][dense][batch]",
+                        tenet::test::dense_cases) {
+    constexpr std::size_t N = TestType::inputs, U = TestType::units;
+    INFO(TestType::name());
+    for (std::size_t count : {1, 2, 3, 5, 8, 13}) {
+        check_dense_batch<default_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
+        check_dense_batch<fallback_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
+        check_dense_batch<default_arch>(tenet::kernels::dense_dims{N, U}, count);
+        check_dense_batch<fallback_arch>(tenet::kernels::dense_dims{N, U}, count);
+    }
+}
+
 template<class Arch, class Dims>
 void check_dense_backward(const Dims& d, std::size_t inputs, std::size_t units) {
     INFO("arch " << Arch::name());

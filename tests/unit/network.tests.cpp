@@ -105,6 +105,14 @@ using conv_relu_pool_chain =
 using pass_through_chain = tenet::network<tenet::input<5, 6, 2>, tenet::flatten, tenet::dense<7>, tenet::relu,
                                           tenet::dropout_ratio<1, 4>, tenet::dense<3>, tenet::flatten>;
 
+/// Dense layers wide enough for batch predict's blocks (dense::forward_batch) straight after
+/// the input (nothing runs before the block), with layers between them that run row by row
+/// (relu, a 17-unit dense layer too narrow to batch), an odd input count, a ragged unit
+/// count, and a pass-through layer last.
+using batched_tail_chain =
+    tenet::network<tenet::input<3, 5, 3>, tenet::flatten, tenet::dense<41>, tenet::relu, tenet::dense<24>,
+                   tenet::dense<17>, tenet::dense<33>, tenet::tanh, tenet::dropout_ratio<1, 4>>;
+
 /// A network whose forward pass needs more than 256 KiB of scratch (2 x 64*64*16 floats), so
 /// it runs on the per-thread heap buffer instead of the stack; 4.8 Mflop per example, so a
 /// batch is split one example per task.
@@ -399,7 +407,8 @@ TEST_CASE("the deep CNN has the expected shapes, with either spelling of dropout
 // --- predictions ----------------------------------------------------------------------------
 
 using whole_networks =
-    std::tuple<seed_net, lenet5, deep_cnn_ratio, mlp, conv_relu_chain, conv_relu_pool_chain, pass_through_chain>;
+    std::tuple<seed_net, lenet5, deep_cnn_ratio, mlp, conv_relu_chain, conv_relu_pool_chain, pass_through_chain,
+               batched_tail_chain>;
 
 TEMPLATE_LIST_TEST_CASE("predict and activations match the reference chain layer by layer", "[network][predict]",
                         whole_networks) {
@@ -459,14 +468,14 @@ TEST_CASE("a network's output is independent of the threads a single predict use
     CHECK(tenet::test::identical(ys[0].span(), ys[2].span()));
 }
 
-using batch_networks = std::tuple<seed_net, lenet5, deep_cnn_ratio, big_net>;
+using batch_networks = std::tuple<seed_net, lenet5, deep_cnn_ratio, big_net, mlp, batched_tail_chain>;
 
 TEMPLATE_LIST_TEST_CASE("batch predict gives the same bits as single predicts on 1, 2 and 4 threads",
                         "[network][batch][threads]", batch_networks) {
     using net_type = TestType;
     using out_tensor = tenet::tensor<float, typename net_type::output_shape>;
     const net_type net = make_network<net_type>(21);
-    const std::size_t count = GENERATE(as<std::size_t>{}, 1, 2, 13);
+    const std::size_t count = GENERATE(as<std::size_t>{}, 1, 2, 13, 35);
     const auto xs = random_batch<net_type>(count, 1000);
     std::vector<out_tensor> singles;
     for (const auto& x : xs)

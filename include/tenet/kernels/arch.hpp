@@ -67,4 +67,20 @@ inline void store(float* p, vfloat<Arch> v) noexcept {
   v.store_unaligned(p);
 }
 
+/// Loads a register that the caller will use several times, and keeps it in a register: left
+/// alone, g++ folds the load into every FMA that reads it (a memory operand costs no
+/// instruction), which turns one load into several and makes a tile that reuses each weight
+/// register bound by loads instead of FMAs. The empty asm statement says the value may have
+/// changed, so it cannot be re-read from memory.
+template <class Arch>
+inline vfloat<Arch> load_to_register(const float* p) noexcept {
+  vfloat<Arch> v = vfloat<Arch>::load_unaligned(p);
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  typename vfloat<Arch>::register_type r = v;
+  asm("" : "+x"(r));
+  v = r;
+#endif
+  return v;
+}
+
 }  // namespace tenet::simd

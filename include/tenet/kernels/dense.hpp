@@ -1,7 +1,13 @@
 #pragma once
 /// Fully connected layer: y = x W + b, weights in Keras order [inputs][units].
+///
+/// Scalar multiply-adds are written as std::fma: left as `a * b + c`, the compiler may or may
+/// not fuse them depending on where a kernel is inlined, and batch predict promises the bits
+/// of single predict, which runs the same kernel inlined elsewhere.
 
 #include <cstddef>
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -72,26 +78,27 @@ TENET_ALWAYS_INLINE void dense_forward_interleaved(const float* TENET_RESTRICT x
   for (std::size_t u = 0; u < Units; ++u) {
     float sum = bias[u];
     for (std::size_t q = 0; q < L; ++q) sum += partial[q * Units + u];
-    for (std::size_t i = vector_end; i < In; ++i) sum += x[i] * weights[i * Units + u];
+    for (std::size_t i = vector_end; i < In; ++i) sum = std::fma(x[i], weights[i * Units + u], sum);
     y[u] = sum;
   }
 }
 
-template <class Arch, std::size_t Blocks, class Dims>
+/// How many interleaved partial sums dense_forward keeps per output register: with two FMA
+/// units of 4-cycle latency about 8 independent chains are needed. Layers of 3 registers or
+/// more run groups of up to 4 registers x 2 chains; smaller ones split the inputs further.
+/// It depends only on the layer's width, never on how the units are grouped or on how many
+/// examples run together, so dense_forward_batch adds up in exactly the same order.
+constexpr std::size_t dense_chains(std::size_t registers) { return registers >= 3 ? 2 : 8 / registers; }
+
+/// Register b of one pass covers units at[b]; a ragged last register overlaps its neighbour
+/// (units computed twice get identical values).
+template <class Arch, std::size_t Blocks, std::size_t Split, class Dims>
 TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RESTRICT x,
                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                            float* TENET_RESTRICT y, std::size_t u, std::size_t last) {
+                                            float* TENET_RESTRICT y, const std::size_t* at) {
   using V = simd::vfloat<Arch>;
-  constexpr std::size_t L = simd::lanes<Arch>;
-  // Registers b < Blocks - 1 hold units u + b * L; the last one starts at `last`, which is
-  // u + (Blocks - 1) * L or, for a ragged end, overlaps its neighbour (units computed twice
-  // get identical values), so the whole row is one pass over the inputs.
-  std::size_t at[Blocks];
-  for (std::size_t b = 0; b + 1 < Blocks; ++b) at[b] = u + b * L;
-  at[Blocks - 1] = last;
-  // The sum over inputs is one long dependency chain per register; `Split` partial sums over
-  // interleaved inputs give 8 independent chains in all, enough to cover the FMA latency.
-  constexpr std::size_t Split = Blocks >= 8 ? 1 : 8 / Blocks;
+  // Chain s sums the inputs i with i % Split == s, in order (the odd input left over by the
+  // split goes to chain 0); the chains are added to the bias in order at the end.
   V acc[Split][Blocks];
   for (std::size_t s = 0; s < Split; ++s)
     for (std::size_t b = 0; b < Blocks; ++b) acc[s][b] = V(0.0f);
@@ -113,6 +120,48 @@ TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RE
     for (std::size_t s = 0; s < Split; ++s) sum += acc[s][b];
     simd::store<Arch>(y + at[b], sum);
   }
+}
+
+/// One input's multiply-adds into one chain of a dense_batch_tile.
+template <class Arch, std::size_t Registers, std::size_t Examples, class Dims>
+TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_RESTRICT x,
+                                          const float* TENET_RESTRICT weights, const std::size_t* at, std::size_t i,
+                                          simd::vfloat<Arch> (&acc)[Examples][Registers]) {
+  using V = simd::vfloat<Arch>;
+  const float* w = weights + i * d.units;
+  V wv[Registers];
+  for (std::size_t r = 0; r < Registers; ++r) wv[r] = simd::load_to_register<Arch>(w + at[r]);
+  for (std::size_t e = 0; e < Examples; ++e) {
+    const V xv(x[e * d.inputs + i]);
+    for (std::size_t r = 0; r < Registers; ++r) acc[e][r] = xsimd::fma(xv, wv[r], acc[e][r]);
+  }
+}
+
+/// The same sums as dense_units_vector with 2 chains, for Registers registers of units and
+/// Examples examples at once: each weight register loaded is used Examples times. x is
+/// [examples][inputs], y [examples][units].
+template <class Arch, std::size_t Registers, std::size_t Examples, class Dims>
+TENET_ALWAYS_INLINE void dense_batch_tile(const Dims& d, const float* TENET_RESTRICT x,
+                                          const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                          float* TENET_RESTRICT y, const std::size_t* at) {
+  using V = simd::vfloat<Arch>;
+  V acc[2][Examples][Registers];
+  for (auto& chain : acc)
+    for (auto& example : chain)
+      for (auto& a : example) a = V(0.0f);
+  const std::size_t split_end = d.inputs - d.inputs % 2;
+  for (std::size_t i = 0; i < split_end; i += 2) {
+    dense_batch_step<Arch>(d, x, weights, at, i, acc[0]);
+    dense_batch_step<Arch>(d, x, weights, at, i + 1, acc[1]);
+  }
+  if (split_end != d.inputs) dense_batch_step<Arch>(d, x, weights, at, split_end, acc[0]);  // an odd input left over
+  for (std::size_t e = 0; e < Examples; ++e)
+    for (std::size_t r = 0; r < Registers; ++r) {
+      V sum = simd::load<Arch>(bias + at[r]);
+      sum += acc[0][e][r];
+      sum += acc[1][e][r];
+      simd::store<Arch>(y + e * d.units + at[r], sum);
+    }
 }
 
 }  // namespace detail
@@ -138,19 +187,83 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
   if (unit_end - unit_begin < L) {
     for (std::size_t u = unit_begin; u < unit_end; ++u) y[u] = bias[u];
     for (std::size_t i = 0; i < d.inputs; ++i)
-      for (std::size_t u = unit_begin; u < unit_end; ++u) y[u] += x[i] * weights[i * d.units + u];
+      for (std::size_t u = unit_begin; u < unit_end; ++u) y[u] = std::fma(x[i], weights[i * d.units + u], y[u]);
     return;
   }
-  std::size_t u = unit_begin;
-  for (; unit_end - u > max_blocks * L; u += max_blocks * L)
-    detail::dense_units_vector<Arch, max_blocks>(d, x, weights, bias, y, u, u + (max_blocks - 1) * L);
-  // The rest in one pass: 1 to 4 registers, the last one ending at unit_end.
-  const std::size_t last = unit_end - L;
-  switch ((unit_end - u + L - 1) / L) {
-    case 1: detail::dense_units_vector<Arch, 1>(d, x, weights, bias, y, last, last); break;
-    case 2: detail::dense_units_vector<Arch, 2>(d, x, weights, bias, y, u, last); break;
-    case 3: detail::dense_units_vector<Arch, 3>(d, x, weights, bias, y, u, last); break;
-    default: detail::dense_units_vector<Arch, 4>(d, x, weights, bias, y, u, last); break;
+  const std::size_t registers = (unit_end - unit_begin + L - 1) / L;
+  // Register r covers units unit_begin + r * L, the last one ends at unit_end.
+  const auto at = [&](std::size_t r) { return r + 1 < registers ? unit_begin + r * L : unit_end - L; };
+  if (registers == 1) {
+    const std::size_t at0[1] = {at(0)};
+    detail::dense_units_vector<Arch, 1, detail::dense_chains(1)>(d, x, weights, bias, y, at0);
+    return;
+  }
+  if (registers == 2) {
+    const std::size_t at01[2] = {at(0), at(1)};
+    detail::dense_units_vector<Arch, 2, detail::dense_chains(2)>(d, x, weights, bias, y, at01);
+    return;
+  }
+  // Passes of up to 4 registers x 2 chains, the last one 1 to 4 registers.
+  for (std::size_t r = 0; r < registers; r += max_blocks) {
+    std::size_t pass[max_blocks];
+    const std::size_t n = std::min(max_blocks, registers - r);
+    for (std::size_t b = 0; b < n; ++b) pass[b] = at(r + b);
+    switch (n) {
+      case 1: detail::dense_units_vector<Arch, 1, 2>(d, x, weights, bias, y, pass); break;
+      case 2: detail::dense_units_vector<Arch, 2, 2>(d, x, weights, bias, y, pass); break;
+      case 3: detail::dense_units_vector<Arch, 3, 2>(d, x, weights, bias, y, pass); break;
+      default: detail::dense_units_vector<Arch, 4, 2>(d, x, weights, bias, y, pass); break;
+    }
+  }
+}
+
+/// Whether dense_forward_batch does better than dense_forward once per example: layers of at
+/// least 3 registers of units, other than those dense_forward_interleaved handles.
+template <class Arch, class Dims>
+inline constexpr bool dense_batch_pays =
+    Dims::units >= 3 * simd::lanes<Arch> && !(Dims::units % simd::lanes<Arch> != 0 && Dims::units <= 12);
+
+/// y = x W + b for `count` examples: x is [count][inputs], y [count][units]. Gives the same
+/// bits as dense_forward on each example (the same chains, see dense_chains), but in tiles
+/// of 2 registers of units x 3 examples, each weight register loaded once per tile instead
+/// of once per example: a layer whose weights come from L2 or beyond is bound by those loads
+/// one example at a time.
+template <class Arch, class Dims>
+void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t count) {
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t registers = (d.units + L - 1) / L;
+  bool per_example = count < 2 || d.units < L || detail::dense_chains(registers) != 2;
+  if constexpr (is_static_dense_dims<Dims>) per_example = per_example || (Dims::units % L != 0 && Dims::units <= 12);
+  if (per_example) {
+    for (std::size_t e = 0; e < count; ++e) dense_forward<Arch>(d, x + e * d.inputs, weights, bias, y + e * d.units, 0, d.units);
+    return;
+  }
+  const auto at = [&](std::size_t r) { return r + 1 < registers ? r * L : d.units - L; };
+  // Register pairs outermost: the pair's weight columns (inputs x 2 registers) are then read
+  // from memory once and stay in cache while every example passes.
+  for (std::size_t r = 0; r < registers; r += 2) {
+    const std::size_t pass[2] = {at(r), r + 1 < registers ? at(r + 1) : 0};
+    for (std::size_t e = 0; e < count;) {
+      const float* xe = x + e * d.inputs;
+      float* ye = y + e * d.units;
+      if (r + 1 < registers) {
+        switch (std::min<std::size_t>(3, count - e)) {
+          case 1: detail::dense_batch_tile<Arch, 2, 1>(d, xe, weights, bias, ye, pass); e += 1; break;
+          case 2: detail::dense_batch_tile<Arch, 2, 2>(d, xe, weights, bias, ye, pass); e += 2; break;
+          default: detail::dense_batch_tile<Arch, 2, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
+        }
+      } else {
+        switch (std::min<std::size_t>(6, count - e)) {
+          case 1: detail::dense_batch_tile<Arch, 1, 1>(d, xe, weights, bias, ye, pass); e += 1; break;
+          case 2: detail::dense_batch_tile<Arch, 1, 2>(d, xe, weights, bias, ye, pass); e += 2; break;
+          case 3: detail::dense_batch_tile<Arch, 1, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
+          case 4: detail::dense_batch_tile<Arch, 1, 4>(d, xe, weights, bias, ye, pass); e += 4; break;
+          case 5: detail::dense_batch_tile<Arch, 1, 5>(d, xe, weights, bias, ye, pass); e += 5; break;
+          default: detail::dense_batch_tile<Arch, 1, 6>(d, xe, weights, bias, ye, pass); e += 6; break;
+        }
+      }
+    }
   }
 }
 
@@ -176,8 +289,8 @@ void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* T
     }
     float dot_tail = 0.0f;
     for (std::size_t u = vector_end; u < d.units; ++u) {
-      gw[u] += x[i] * grad_out[u];
-      dot_tail += w[u] * grad_out[u];
+      gw[u] = std::fma(x[i], grad_out[u], gw[u]);
+      dot_tail = std::fma(w[u], grad_out[u], dot_tail);
     }
     if (grad_in != nullptr) grad_in[i] = simd::reduce_sum<Arch>(dot) + dot_tail;
   }

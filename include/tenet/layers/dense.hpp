@@ -44,6 +44,15 @@ struct dense {
       kernels::dense_forward<Arch>(dims{}, in, weights, biases, out, 0, Units);
     }
 
+    /// `count` examples at once (x [count][N], y [count][Units]), the same bits as forward on
+    /// each; batch predict uses it when it pays (kernels::dense_batch_pays).
+    template <class Arch>
+      requires kernels::dense_batch_pays<Arch, dims>
+    static void forward_batch(const float* weights, const float* biases, const float* in, float* out,
+                              std::size_t count) {
+      kernels::dense_forward_batch<Arch>(dims{}, in, weights, biases, out, count);
+    }
+
     template <class Arch>
     static void backward(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
                          float* grad_in, float* grad_weights, float* grad_biases, const float* /*state*/) {
