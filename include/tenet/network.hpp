@@ -349,7 +349,8 @@ class network_base<In, Out, bound_list<Bs...>> {
   template <class Arch>
   static constexpr std::size_t tail_block = [] {
     constexpr std::size_t width = tail_in_width<Arch> + 2 * tail_out_width<Arch>;
-    return width == 0 ? 0 : std::min<std::size_t>(8, (32 * 1024) / width);
+    if constexpr (width == 0) return std::size_t{0};  // no tail (clang warns of x / 0 even where unevaluated)
+    else return std::min<std::size_t>(8, (32 * 1024) / width);
   }();
 
   /// Where batch predict starts running blocks (depth: it does not; a block of one example
