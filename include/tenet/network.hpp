@@ -374,10 +374,9 @@ class network_base<In, Out, bound_list<Bs...>> {
       using B = bound_layer<I>;
       if constexpr (I >= T && !identity_in_inference<B>) {
         float* dst = src == block[0] ? block[1] : block[0];
-        const float* weights = params_.data() + layout_.weight_offset[I];
-        const float* biases = params_.data() + layout_.bias_offset[I];
         if constexpr (batches<B, Arch>) {
-          B::template forward_batch<Arch>(weights, biases, src, dst, n);
+          B::template forward_batch<Arch>(params_.data() + layout_.weight_offset[I], params_.data() + layout_.bias_offset[I],
+                                          src, dst, n);
         } else {
           constexpr std::size_t in = B::input_shape::size, out = B::output_shape::size;
           for (std::size_t e = 0; e < n; ++e) run_layer<I, Arch>(src + e * in, dst + e * out, parallel::policy::serial);

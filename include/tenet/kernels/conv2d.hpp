@@ -672,18 +672,11 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
     for (std::size_t f = f_vector_end; f < d.filters; ++f) grad_bias[f] += g[f];
   }
 
-  bool weights_done = false;
   if (d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters) {
     detail::conv2d_single_channel_weight_grad<Arch>(d, in, grad_out, grad_weights, scratch);
-    weights_done = true;
-  }
-  if constexpr (detail::weights_fit_in_registers<Arch, Dims>) {
-    if (!weights_done) {
-      detail::conv2d_weight_grad_resident<Arch>(d, in, grad_out, grad_weights);
-      weights_done = true;
-    }
-  }
-  if (!weights_done) {
+  } else if constexpr (detail::weights_fit_in_registers<Arch, Dims>) {
+    detail::conv2d_weight_grad_resident<Arch>(d, in, grad_out, grad_weights);
+  } else {
   // Weights, tap by tap, over the output pixels whose window includes that tap.
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);

@@ -5,9 +5,9 @@
 /// not fuse them depending on where a kernel is inlined, and batch predict promises the bits
 /// of single predict, which runs the same kernel inlined elsewhere.
 
-#include <cstddef>
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -37,10 +37,14 @@ struct dense_dims {
   std::size_t inputs, units;
 };
 
-template <class Dims>
-inline constexpr bool is_static_dense_dims = false;
-template <std::size_t In, std::size_t Units>
-inline constexpr bool is_static_dense_dims<static_dense_dims<In, Units>> = true;
+/// Whether dense_forward runs a whole layer with dense_forward_interleaved: unit count known
+/// at compile time, not a multiple of the lanes, at most 12 (up to 12 accumulators: with the
+/// inputs and a temporary, 14 of AVX2's 16 registers).
+template <class Arch, class Dims>
+inline constexpr bool dense_uses_interleaved = false;
+template <class Arch, std::size_t In, std::size_t Units>
+inline constexpr bool dense_uses_interleaved<Arch, static_dense_dims<In, Units>> =
+    Units % simd::lanes<Arch> != 0 && Units <= 12;
 
 namespace detail {
 
@@ -174,14 +178,11 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
                    std::size_t unit_end) {
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t max_blocks = 4;
-  if constexpr (is_static_dense_dims<Dims>) {
-    // Up to 12 accumulators: with the inputs and a temporary, 14 of AVX2's 16 registers.
-    if constexpr (Dims::units % L != 0 && Dims::units <= 12) {
-      if (unit_begin == 0 && unit_end == Dims::units) {
-        detail::dense_forward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, bias, y,
-                                                                           std::make_index_sequence<Dims::units>{});
-        return;
-      }
+  if constexpr (dense_uses_interleaved<Arch, Dims>) {
+    if (unit_begin == 0 && unit_end == Dims::units) {
+      detail::dense_forward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, bias, y,
+                                                                         std::make_index_sequence<Dims::units>{});
+      return;
     }
   }
   if (unit_end - unit_begin < L) {
@@ -220,8 +221,7 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
 /// Whether dense_forward_batch does better than dense_forward once per example: layers of at
 /// least 3 registers of units, other than those dense_forward_interleaved handles.
 template <class Arch, class Dims>
-inline constexpr bool dense_batch_pays =
-    Dims::units >= 3 * simd::lanes<Arch> && !(Dims::units % simd::lanes<Arch> != 0 && Dims::units <= 12);
+inline constexpr bool dense_batch_pays = Dims::units >= 3 * simd::lanes<Arch> && !dense_uses_interleaved<Arch, Dims>;
 
 /// y = x W + b for `count` examples: x is [count][inputs], y [count][units]. Gives the same
 /// bits as dense_forward on each example (the same chains, see dense_chains), but in tiles
@@ -233,9 +233,7 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
                          const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t count) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t registers = (d.units + L - 1) / L;
-  bool per_example = count < 2 || d.units < L || detail::dense_chains(registers) != 2;
-  if constexpr (is_static_dense_dims<Dims>) per_example = per_example || (Dims::units % L != 0 && Dims::units <= 12);
-  if (per_example) {
+  if (count < 2 || d.units < L || detail::dense_chains(registers) != 2 || dense_uses_interleaved<Arch, Dims>) {
     for (std::size_t e = 0; e < count; ++e) dense_forward<Arch>(d, x + e * d.inputs, weights, bias, y + e * d.units, 0, d.units);
     return;
   }
