@@ -383,8 +383,43 @@ void check_fused(const conv_data& data, const ConvDims& cd, const PoolDims& pd) 
     check_close(head(out, pooled), want, tenet::test::exact);
 }
 
+/// A pooling window PH x PW with the same stride over Conv's output, compile-time dims.
+template<class Conv, std::size_t PH, std::size_t PW>
+using static_pool_after = tenet::kernels::static_pool_dims<Conv::params.out_height(), Conv::params.out_width(),
+                                                           Conv::params.filters, PH, PW, PH, PW,
+                                                           Conv::params.out_height() / PH,
+                                                           Conv::params.out_width() / PW>;
+
+/// check_fused on both archs for a compile-time geometry whose weights fit in registers, so
+/// the pooling is done from the accumulators (detail::pools_from_registers), with NaN inputs
+/// at `nans` (ReLU turns a NaN output into 0 before pooling; the fused pass must too).
+template<class Conv, std::size_t PH, std::size_t PW>
+void check_fused_from_registers(std::initializer_list<std::size_t> nans = {}) {
+    using cd = static_conv_dims<Conv>;
+    using pd = static_pool_after<Conv, PH, PW>;
+    static_assert(tenet::kernels::detail::pools_from_registers<default_arch, cd, pd>);
+    static_assert(tenet::kernels::detail::pools_from_registers<fallback_arch, cd, pd>);
+    INFO(Conv::name() << ", pool " << PH << "x" << PW);
+    conv_data data(Conv::params, 41);
+    for (std::size_t i : nans) data.x[i] = std::numeric_limits<float>::quiet_NaN();
+    check_fused<default_arch>(data, cd{}, pd{});
+    check_fused<fallback_arch>(data, cd{}, pd{});
+}
+
 TEST_CASE("conv2d_relu_max_pool_forward gives the bits of conv2d, ReLU and max_pool in turn",
           "[kernels][conv2d][max_pool][fused]") {
+    SECTION("weights in registers, pooled from the accumulators: compile-time geometries") {
+        using tenet::kernel, tenet::stride, tenet::same, tenet::valid;
+        using tenet::test::conv_case;
+        check_fused_from_registers<conv_case<28, 28, 1, 16, kernel<2, 2>, stride<1>, same>, 2, 2>({5, 300});
+        check_fused_from_registers<conv_case<27, 27, 1, 8, kernel<2, 2>, stride<1>, valid>, 2, 2>();  // 13 of 26 rows, odd
+        check_fused_from_registers<conv_case<15, 13, 1, 24, kernel<2, 2>, stride<1>, same>, 2, 3>();   // 1 pooled pixel a tile
+        check_fused_from_registers<conv_case<10, 10, 4, 16, kernel<1, 1>, stride<1>, valid>, 2, 2>({17});
+        check_fused_from_registers<conv_case<12, 9, 1, 8, kernel<3, 1>, stride<1>, same>, 2, 2>();     // padding above
+        check_fused_from_registers<conv_case<9, 11, 1, 8, kernel<1, 4>, stride<1>, same>, 2, 2>();     // padding left
+        check_fused_from_registers<conv_case<17, 16, 1, 8, kernel<2, 2>, stride<2>, same>, 2, 2>();    // strided
+        check_fused_from_registers<conv_case<6, 7, 2, 32, kernel<2, 1>, stride<1, 2>, valid>, 1, 2>();
+    }
     SECTION("the seed CNN's first layers, compile-time dims") {
         using seed = tenet::test::conv_case<28, 28, 1, 16, tenet::kernel<2, 2>, tenet::stride<1>, tenet::same>;
         const conv_data data(seed::params, 3);
