@@ -143,29 +143,31 @@ TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_REST
 
 /// The same sums as dense_units_vector with 2 chains, for Registers registers of units and
 /// Examples examples at once: each weight register loaded is used Examples times. x is
-/// [examples][inputs], y [examples][units].
+/// [examples][inputs], y [examples][units]. The chains run one after the other (chain 0 into
+/// y with the bias, then chain 1 added to it: the order of dense_units_vector's final sum), so
+/// one set of accumulators serves both and the tile can hold twice the examples: deep CNN
+/// 3136 -> 128 in blocks of 8, 19 -> 15 us per example (2 x 3 examples with both chains
+/// at once before).
 template <class Arch, std::size_t Registers, std::size_t Examples, class Dims>
 TENET_ALWAYS_INLINE void dense_batch_tile(const Dims& d, const float* TENET_RESTRICT x,
                                           const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
                                           float* TENET_RESTRICT y, const std::size_t* at) {
   using V = simd::vfloat<Arch>;
-  V acc[2][Examples][Registers];
-  for (auto& chain : acc)
-    for (auto& example : chain)
-      for (auto& a : example) a = V(0.0f);
   const std::size_t split_end = d.inputs - d.inputs % 2;
-  for (std::size_t i = 0; i < split_end; i += 2) {
-    dense_batch_step<Arch>(d, x, weights, at, i, acc[0]);
-    dense_batch_step<Arch>(d, x, weights, at, i + 1, acc[1]);
+  for (std::size_t chain = 0; chain < 2; ++chain) {
+    V acc[Examples][Registers];
+    for (auto& example : acc)
+      for (auto& a : example) a = V(0.0f);
+    for (std::size_t i = chain; i < split_end; i += 2) dense_batch_step<Arch>(d, x, weights, at, i, acc);
+    if (chain == 0 && split_end != d.inputs) dense_batch_step<Arch>(d, x, weights, at, split_end, acc);  // an odd input left over
+    // Every partial sum is read before any is written: a ragged last register overlaps its
+    // neighbour, and its lanes must get chain 0's value, not the finished one.
+    for (std::size_t e = 0; e < Examples; ++e)
+      for (std::size_t r = 0; r < Registers; ++r)
+        acc[e][r] = (chain == 0 ? simd::load<Arch>(bias + at[r]) : simd::load<Arch>(y + e * d.units + at[r])) + acc[e][r];
+    for (std::size_t e = 0; e < Examples; ++e)
+      for (std::size_t r = 0; r < Registers; ++r) simd::store<Arch>(y + e * d.units + at[r], acc[e][r]);
   }
-  if (split_end != d.inputs) dense_batch_step<Arch>(d, x, weights, at, split_end, acc[0]);  // an odd input left over
-  for (std::size_t e = 0; e < Examples; ++e)
-    for (std::size_t r = 0; r < Registers; ++r) {
-      V sum = simd::load<Arch>(bias + at[r]);
-      sum += acc[0][e][r];
-      sum += acc[1][e][r];
-      simd::store<Arch>(y + e * d.units + at[r], sum);
-    }
 }
 
 }  // namespace detail
@@ -225,7 +227,7 @@ inline constexpr bool dense_batch_pays = Dims::units >= 3 * simd::lanes<Arch> &&
 
 /// y = x W + b for `count` examples: x is [count][inputs], y [count][units]. Gives the same
 /// bits as dense_forward on each example (the same chains, see dense_chains), but in tiles
-/// of 2 registers of units x 3 examples, each weight register loaded once per tile instead
+/// of 2 registers of units x 4 examples, each weight register loaded once per tile instead
 /// of once per example: a layer whose weights come from L2 or beyond is bound by those loads
 /// one example at a time.
 template <class Arch, class Dims>
@@ -246,19 +248,22 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
       const float* xe = x + e * d.inputs;
       float* ye = y + e * d.units;
       if (r + 1 < registers) {
-        switch (std::min<std::size_t>(3, count - e)) {
+        switch (std::min<std::size_t>(4, count - e)) {
           case 1: detail::dense_batch_tile<Arch, 2, 1>(d, xe, weights, bias, ye, pass); e += 1; break;
           case 2: detail::dense_batch_tile<Arch, 2, 2>(d, xe, weights, bias, ye, pass); e += 2; break;
-          default: detail::dense_batch_tile<Arch, 2, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
+          case 3: detail::dense_batch_tile<Arch, 2, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
+          default: detail::dense_batch_tile<Arch, 2, 4>(d, xe, weights, bias, ye, pass); e += 4; break;
         }
       } else {
-        switch (std::min<std::size_t>(6, count - e)) {
+        switch (std::min<std::size_t>(8, count - e)) {
           case 1: detail::dense_batch_tile<Arch, 1, 1>(d, xe, weights, bias, ye, pass); e += 1; break;
           case 2: detail::dense_batch_tile<Arch, 1, 2>(d, xe, weights, bias, ye, pass); e += 2; break;
           case 3: detail::dense_batch_tile<Arch, 1, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
           case 4: detail::dense_batch_tile<Arch, 1, 4>(d, xe, weights, bias, ye, pass); e += 4; break;
           case 5: detail::dense_batch_tile<Arch, 1, 5>(d, xe, weights, bias, ye, pass); e += 5; break;
-          default: detail::dense_batch_tile<Arch, 1, 6>(d, xe, weights, bias, ye, pass); e += 6; break;
+          case 6: detail::dense_batch_tile<Arch, 1, 6>(d, xe, weights, bias, ye, pass); e += 6; break;
+          case 7: detail::dense_batch_tile<Arch, 1, 7>(d, xe, weights, bias, ye, pass); e += 7; break;
+          default: detail::dense_batch_tile<Arch, 1, 8>(d, xe, weights, bias, ye, pass); e += 8; break;
         }
       }
     }
