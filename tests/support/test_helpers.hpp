@@ -176,7 +176,8 @@ using conv_cases =
                conv_sq<28, 28, 16, 16, 3, 1, tenet::same>, // 3.6 Mflop: predict() splits rows over threads
                conv_sq<28, 28, 3, 17, 5, 1, tenet::same>, // 3.6 Mflop, ragged filter tail
                conv_sq<11, 13, 1, 32, 2, 1, tenet::valid>, // weights held in registers, two passes of filters
-               conv_case<9, 7, 4, 16, tenet::kernel<1, 1>, tenet::stride<1>, tenet::valid>>; // the same over channels
+               conv_case<9, 7, 4, 16, tenet::kernel<1, 1>, tenet::stride<1>, tenet::valid>, // the same over channels
+               conv_case<12, 19, 1, 7, tenet::kernel<3, 3>, tenet::stride<2, 1>, tenet::same>>; // one channel, padded copy
 
 /// One max pooling: input H x W x C, window P, `Stride` (default: the window).
 template<std::size_t H, std::size_t W, std::size_t C, std::size_t P, class Stride = tenet::stride<P>>

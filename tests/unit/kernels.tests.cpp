@@ -427,6 +427,14 @@ TEST_CASE("conv2d_relu_max_pool_forward gives the bits of conv2d, ReLU and max_p
         check_fused<default_arch>(data, static_conv_dims<seed>{}, pool{});
         check_fused<fallback_arch>(data, static_conv_dims<seed>{}, pool{});
     }
+    SECTION("LeNet-5's first layers, compile-time dims (one channel: a zero-padded copy of the rows)") {
+        using lenet = tenet::test::conv_case<28, 28, 1, 6, tenet::kernel<5, 5>, tenet::stride<1>, tenet::same>;
+        static_assert(tenet::kernels::detail::single_channel_padded<default_arch, static_conv_dims<lenet>>);
+        const conv_data data(lenet::params, 5);
+        using pool = static_pool_after<lenet, 2, 2>;
+        check_fused<default_arch>(data, static_conv_dims<lenet>{}, pool{});
+        check_fused<fallback_arch>(data, static_conv_dims<lenet>{}, pool{});
+    }
     SECTION("random geometries and windows, run-time dims") {
         std::mt19937 engine(2026);
         const std::size_t channel_choices[] = {1, 2, 3, 6, 16};

@@ -6,6 +6,7 @@
 /// compiled for. Tests also run them with `fallback_arch` to cover a second width.
 
 #include <cstddef>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -81,6 +82,52 @@ inline vfloat<Arch> load_to_register(const float* p) noexcept {
   v = r;
 #endif
   return v;
+}
+
+/// Writes `Rows` registers of L values as L rows of Rows values: row p (lane p of every
+/// register) at out + p * Rows. On AVX (Rows <= 8) an 8x8 transpose in registers (24 shuffles)
+/// and one store per row, each spilling L - Rows values into the next row's place, which the
+/// next store overwrites; rows whose store would reach past out + L * Rows are stored exactly.
+/// Elsewhere through a buffer on the stack.
+template <class Arch, std::size_t Rows>
+inline void store_transposed(const vfloat<Arch> (&v)[Rows], float* out) noexcept {
+  constexpr std::size_t L = lanes<Arch>;
+#if XSIMD_WITH_AVX
+  if constexpr (L == 8 && Rows <= 8 && std::is_base_of_v<xsimd::avx, Arch>) {
+    __m256 r[8];
+    for (std::size_t i = 0; i < 8; ++i) r[i] = i < Rows ? static_cast<__m256>(v[i]) : _mm256_setzero_ps();
+    __m256 t[8], s[8];
+    for (std::size_t i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);      // lanes 0 1 of rows 2i, 2i+1, and 4 5
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);  // lanes 2 3, and 6 7
+    }
+    for (std::size_t h = 0; h < 2; ++h) {  // rows 0-3 (h = 0) and 4-7
+      s[4 * h + 0] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+      s[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+      s[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+      s[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+    }
+    __m256 rows[8];
+    for (std::size_t i = 0; i < 4; ++i) {
+      rows[i] = _mm256_permute2f128_ps(s[i], s[4 + i], 0x20);
+      rows[4 + i] = _mm256_permute2f128_ps(s[i], s[4 + i], 0x31);
+    }
+    for (std::size_t p = 0; p < 8; ++p) {
+      if (p * Rows + 8 <= 8 * Rows) {
+        _mm256_storeu_ps(out + p * Rows, rows[p]);
+      } else {  // would write past the end
+        alignas(32) float row[8];
+        _mm256_store_ps(row, rows[p]);
+        for (std::size_t i = 0; i < Rows; ++i) out[p * Rows + i] = row[i];
+      }
+    }
+    return;
+  }
+#endif
+  alignas(64) float buffer[Rows][L];
+  for (std::size_t i = 0; i < Rows; ++i) v[i].store_aligned(buffer[i]);
+  for (std::size_t p = 0; p < L; ++p)
+    for (std::size_t i = 0; i < Rows; ++i) out[p * Rows + i] = buffer[i][p];
 }
 
 }  // namespace tenet::simd
