@@ -365,9 +365,7 @@ class network_base<In, Out, bound_list<Bs...>> {
     constexpr std::size_t rows = tail_block<Arch>;
     constexpr std::size_t tail_in = tail_in_width<Arch>;
     alignas(alignment) float block_in[rows * tail_in];
-    // Zeroed although every row read is written first: g++ 12 (-Wmaybe-uninitialized) cannot
-    // see that through the layers' kernels. A few KiB, next to the block's convolutions.
-    alignas(alignment) float block[2][rows * tail_out_width<Arch>] = {};
+    alignas(alignment) float block[2][rows * tail_out_width<Arch>];
     const std::size_t n = xs.size();
     for (std::size_t e = 0; e < n; ++e) forward_layers<Arch, T>(xs[e].data(), block_in + e * tail_in, parallel::policy::serial);
     const float* src = block_in;

@@ -87,12 +87,27 @@ TENET_ALWAYS_INLINE void dense_forward_interleaved(const float* TENET_RESTRICT x
   }
 }
 
+/// Largest number of registers of units dense_forward runs in one pass with one chain each:
+/// 15 accumulators and the broadcast fill AVX2's 16 registers (the weights are FMA memory
+/// operands).
+inline constexpr std::size_t widest_single_pass = 15;
+
 /// How many interleaved partial sums dense_forward keeps per output register: with two FMA
-/// units of 4-cycle latency about 8 independent chains are needed. Layers of 3 registers or
-/// more run groups of up to 4 registers x 2 chains; smaller ones split the inputs further.
-/// It depends only on the layer's width, never on how the units are grouped or on how many
+/// units of 4-cycle latency about 8 independent chains are needed. Layers of 8 to 15
+/// registers run in one pass with one chain each, which reads each weight row once, whole
+/// (LeNet-5's 400 -> 120: 2.22 -> 1.72 us); layers of 3 to 7 registers, or more than 15, run
+/// groups of up to 4 registers x 2 chains (split into passes of 8 + 8 registers, the deep
+/// CNN's 3136 -> 128 was slower: 21 -> 25 us); smaller ones split the inputs further. It
+/// depends only on the layer's width, never on how the units are grouped or on how many
 /// examples run together, so dense_forward_batch adds up in exactly the same order.
-constexpr std::size_t dense_chains(std::size_t registers) { return registers >= 3 ? 2 : 8 / registers; }
+constexpr std::size_t dense_chains(std::size_t registers) {
+  return registers >= 8 && registers <= widest_single_pass ? 1 : registers >= 3 ? 2 : 8 / registers;
+}
+
+template <class Dims>
+struct is_static_dense_dims : std::false_type {};
+template <std::size_t In, std::size_t Units>
+struct is_static_dense_dims<static_dense_dims<In, Units>> : std::true_type {};
 
 /// Register b of one pass covers units at[b]; a ragged last register overlaps its neighbour
 /// (units computed twice get identical values).
@@ -141,24 +156,25 @@ TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_REST
   }
 }
 
-/// The same sums as dense_units_vector with 2 chains, for Registers registers of units and
-/// Examples examples at once: each weight register loaded is used Examples times. x is
-/// [examples][inputs], y [examples][units]. The chains run one after the other (chain 0 into
-/// y with the bias, then chain 1 added to it: the order of dense_units_vector's final sum), so
-/// one set of accumulators serves both and the tile can hold twice the examples: deep CNN
-/// 3136 -> 128 in blocks of 8, 19 -> 15 us per example (2 x 3 examples with both chains
-/// at once before).
-template <class Arch, std::size_t Registers, std::size_t Examples, class Dims>
+/// The same sums as dense_units_vector with Chains (1 or 2) chains, for Registers registers of
+/// units and Examples examples at once: each weight register loaded is used Examples times.
+/// x is [examples][inputs], y [examples][units]. Two chains run one after the other (chain 0
+/// into y with the bias, then chain 1 added to it: the order of dense_units_vector's final
+/// sum), so one set of accumulators serves both and the tile can hold twice the examples:
+/// deep CNN 3136 -> 128 in blocks of 8, 19 -> 15 us per example (2 x 3 examples with both
+/// chains at once before).
+template <class Arch, std::size_t Registers, std::size_t Examples, std::size_t Chains, class Dims>
 TENET_ALWAYS_INLINE void dense_batch_tile(const Dims& d, const float* TENET_RESTRICT x,
                                           const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
                                           float* TENET_RESTRICT y, const std::size_t* at) {
   using V = simd::vfloat<Arch>;
-  const std::size_t split_end = d.inputs - d.inputs % 2;
-  for (std::size_t chain = 0; chain < 2; ++chain) {
+  static_assert(Chains == 1 || Chains == 2);
+  const std::size_t split_end = d.inputs - d.inputs % Chains;
+  for (std::size_t chain = 0; chain < Chains; ++chain) {
     V acc[Examples][Registers];
     for (auto& example : acc)
       for (auto& a : example) a = V(0.0f);
-    for (std::size_t i = chain; i < split_end; i += 2) dense_batch_step<Arch>(d, x, weights, at, i, acc);
+    for (std::size_t i = chain; i < split_end; i += Chains) dense_batch_step<Arch>(d, x, weights, at, i, acc);
     if (chain == 0 && split_end != d.inputs) dense_batch_step<Arch>(d, x, weights, at, split_end, acc);  // an odd input left over
     // Every partial sum is read before any is written: a ragged last register overlaps its
     // neighbour, and its lanes must get chain 0's value, not the finished one.
@@ -206,6 +222,34 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
     detail::dense_units_vector<Arch, 2, detail::dense_chains(2)>(d, x, weights, bias, y, at01);
     return;
   }
+  if (detail::dense_chains(registers) == 1) {
+    // 8 to 15 registers, one chain each, in one pass (with compile-time sizes only the
+    // layer's own width is compiled).
+    std::size_t pass[detail::widest_single_pass];
+    for (std::size_t b = 0; b < registers; ++b) pass[b] = at(b);
+    auto run = [&]<std::size_t Blocks>() { detail::dense_units_vector<Arch, Blocks, 1>(d, x, weights, bias, y, pass); };
+    if constexpr (detail::is_static_dense_dims<Dims>::value) {
+      constexpr std::size_t whole = (Dims::units + L - 1) / L;
+      if constexpr (detail::dense_chains(whole) == 1) {
+        if (registers == whole) return run.template operator()<whole>();
+      }
+    } else {
+      switch (registers) {
+        case 8: return run.template operator()<8>();
+        case 9: return run.template operator()<9>();
+        case 10: return run.template operator()<10>();
+        case 11: return run.template operator()<11>();
+        case 12: return run.template operator()<12>();
+        case 13: return run.template operator()<13>();
+        case 14: return run.template operator()<14>();
+        case 15: return run.template operator()<15>();
+        default: break;
+      }
+    }
+    // A range of a layer's units: register by register, the same single chains, the same sums.
+    for (std::size_t b = 0; b < registers; ++b) detail::dense_units_vector<Arch, 1, 1>(d, x, weights, bias, y, pass + b);
+    return;
+  }
   // Passes of up to 4 registers x 2 chains, the last one 1 to 4 registers.
   for (std::size_t r = 0; r < registers; r += max_blocks) {
     std::size_t pass[max_blocks];
@@ -235,11 +279,23 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
                          const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t count) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t registers = (d.units + L - 1) / L;
-  if (count < 2 || d.units < L || detail::dense_chains(registers) != 2 || dense_uses_interleaved<Arch, Dims>) {
+  const std::size_t chains = detail::dense_chains(registers);
+  if (count < 2 || d.units < L || chains > 2 || dense_uses_interleaved<Arch, Dims>) {
     for (std::size_t e = 0; e < count; ++e) dense_forward<Arch>(d, x + e * d.inputs, weights, bias, y + e * d.units, 0, d.units);
     return;
   }
   const auto at = [&](std::size_t r) { return r + 1 < registers ? r * L : d.units - L; };
+  // The tile with this layer's chain count (1 or 2).
+  auto tile = [&]<std::size_t Registers, std::size_t Examples>(const float* xe, float* ye, const std::size_t* pass) {
+    if constexpr (detail::is_static_dense_dims<Dims>::value) {  // the chain count is a constant
+      constexpr std::size_t fixed = detail::dense_chains((Dims::units + L - 1) / L);
+      if constexpr (fixed <= 2) detail::dense_batch_tile<Arch, Registers, Examples, fixed>(d, xe, weights, bias, ye, pass);
+    } else if (chains == 1) {
+      detail::dense_batch_tile<Arch, Registers, Examples, 1>(d, xe, weights, bias, ye, pass);
+    } else {
+      detail::dense_batch_tile<Arch, Registers, Examples, 2>(d, xe, weights, bias, ye, pass);
+    }
+  };
   // Register pairs outermost: the pair's weight columns (inputs x 2 registers) are then read
   // from memory once and stay in cache while every example passes.
   for (std::size_t r = 0; r < registers; r += 2) {
@@ -249,21 +305,21 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
       float* ye = y + e * d.units;
       if (r + 1 < registers) {
         switch (std::min<std::size_t>(4, count - e)) {
-          case 1: detail::dense_batch_tile<Arch, 2, 1>(d, xe, weights, bias, ye, pass); e += 1; break;
-          case 2: detail::dense_batch_tile<Arch, 2, 2>(d, xe, weights, bias, ye, pass); e += 2; break;
-          case 3: detail::dense_batch_tile<Arch, 2, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
-          default: detail::dense_batch_tile<Arch, 2, 4>(d, xe, weights, bias, ye, pass); e += 4; break;
+          case 1: tile.template operator()<2, 1>(xe, ye, pass); e += 1; break;
+          case 2: tile.template operator()<2, 2>(xe, ye, pass); e += 2; break;
+          case 3: tile.template operator()<2, 3>(xe, ye, pass); e += 3; break;
+          default: tile.template operator()<2, 4>(xe, ye, pass); e += 4; break;
         }
       } else {
         switch (std::min<std::size_t>(8, count - e)) {
-          case 1: detail::dense_batch_tile<Arch, 1, 1>(d, xe, weights, bias, ye, pass); e += 1; break;
-          case 2: detail::dense_batch_tile<Arch, 1, 2>(d, xe, weights, bias, ye, pass); e += 2; break;
-          case 3: detail::dense_batch_tile<Arch, 1, 3>(d, xe, weights, bias, ye, pass); e += 3; break;
-          case 4: detail::dense_batch_tile<Arch, 1, 4>(d, xe, weights, bias, ye, pass); e += 4; break;
-          case 5: detail::dense_batch_tile<Arch, 1, 5>(d, xe, weights, bias, ye, pass); e += 5; break;
-          case 6: detail::dense_batch_tile<Arch, 1, 6>(d, xe, weights, bias, ye, pass); e += 6; break;
-          case 7: detail::dense_batch_tile<Arch, 1, 7>(d, xe, weights, bias, ye, pass); e += 7; break;
-          default: detail::dense_batch_tile<Arch, 1, 8>(d, xe, weights, bias, ye, pass); e += 8; break;
+          case 1: tile.template operator()<1, 1>(xe, ye, pass); e += 1; break;
+          case 2: tile.template operator()<1, 2>(xe, ye, pass); e += 2; break;
+          case 3: tile.template operator()<1, 3>(xe, ye, pass); e += 3; break;
+          case 4: tile.template operator()<1, 4>(xe, ye, pass); e += 4; break;
+          case 5: tile.template operator()<1, 5>(xe, ye, pass); e += 5; break;
+          case 6: tile.template operator()<1, 6>(xe, ye, pass); e += 6; break;
+          case 7: tile.template operator()<1, 7>(xe, ye, pass); e += 7; break;
+          default: tile.template operator()<1, 8>(xe, ye, pass); e += 8; break;
         }
       }
     }

@@ -50,7 +50,18 @@ struct dense {
       requires kernels::dense_batch_pays<Arch, dims>
     static void forward_batch(const float* weights, const float* biases, const float* in, float* out,
                               std::size_t count) {
+// Batch predict's block buffers (network.hpp, forward_block) are written row by row by the
+// layers before this one; g++ 12 loses track of those writes once everything is inlined and
+// warns that `in` may be uninitialized, depending on the network. Every row read was written:
+// batch predict is tested against single predict bit for bit, which garbage rows would fail.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
       kernels::dense_forward_batch<Arch>(dims{}, in, weights, biases, out, count);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
     }
 
     template <class Arch>
