@@ -607,7 +607,7 @@ class Report:
             parts += ["", "### Charts", ""] + [f"![{c}]({c})" for c in charts]
         parts += ["", self.layers_section(), "", self.compile_section(), "",
                   "## Method", "",
-                  "- Google Benchmark, real (wall) time, `--benchmark_repetitions=6` (quick mode: 1); medians, cv, min..max.",
+                  "- Google Benchmark, real (wall) time, `--benchmark_repetitions=6` (quick mode: 1), the repetitions of each program's benchmarks randomly interleaved (`--benchmark_enable_random_interleaving`), so that ratios within a program (2 threads vs 1, specialized vs generic) are taken side by side; medians, cv, min..max.",
                   "- Inputs uniform in [0, 1], labels uniform, weights Glorot-uniform (tenet's own initialization; "
                   "LibTorch's default; oneDNN from a fixed seed); fixed seeds everywhere.",
                   "- tenet: threads limited with `tbb::global_control`; oneDNN: `omp_set_num_threads` before its "

@@ -20,7 +20,8 @@
 #      simply not built, and its columns read "—";
 #   3. runs, one after the other in this session: bench_peak, bench_layers, bench_networks,
 #      bench_peer_onednn (default ISA, then DNNL_MAX_CPU_ISA=AVX2), bench_peer_libtorch, each
-#      with --benchmark_repetitions=6 --benchmark_report_aggregates_only=true, JSON into
+#      with --benchmark_repetitions=6 --benchmark_report_aggregates_only=true
+#      --benchmark_enable_random_interleaving=true, JSON into
 #      build/bench/results/ (console output in build/bench/results/run.log);
 #   4. times the compilation of every example and unit-test TU (bench/compile_time.sh);
 #   5. runs bench/report.py, which writes docs/benchmarks.md and the charts.
@@ -92,8 +93,14 @@ if [[ $quick -eq 1 ]]; then
   bench_args=(--benchmark_min_time=0.01 --benchmark_repetitions=1)
   echo "quick mode: 1 repetition, min_time 0.01 s (not a measurement)" > "$results/run.txt"
 else
-  bench_args=(--benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true)
-  echo "$repetitions repetitions of each benchmark (default min_time 0.5 s)" > "$results/run.txt"
+  # Random interleaving: the repetitions of every benchmark of a program run in a random
+  # order among the others', so that a slow spell of the machine (its speed moves by ~20 %
+  # from hour to hour) lands on all of them alike instead of on the few that ran in it: the
+  # ratios within a program (2 threads vs 1, specialized vs generic) are then measured side by
+  # side. Two runs before this had one thread-scaling ratio at 1.65x and another at 2.37x.
+  bench_args=(--benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true
+              --benchmark_enable_random_interleaving=true)
+  echo "$repetitions repetitions of each benchmark, randomly interleaved within each program (default min_time 0.5 s)" > "$results/run.txt"
 fi
 load=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($load > 0.5) }"; then
