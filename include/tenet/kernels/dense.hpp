@@ -326,32 +326,94 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
   }
 }
 
+namespace detail {
+
+/// Inputs [begin, end) of dense_backward, one input at a time: its row of weight gradients
+/// (registers, then scalars; not with WeightGradients = false) and its input gradient (a dot
+/// product and a horizontal sum).
+template <class Arch, bool WeightGradients = true, class Dims>
+TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_RESTRICT x,
+                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
+                                             float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_weights,
+                                             std::size_t begin, std::size_t end) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t vector_end = d.units - d.units % L;
+  for (std::size_t i = begin; i < end; ++i) {
+    const float* w = weights + i * d.units;
+    float* gw = WeightGradients ? grad_weights + i * d.units : nullptr;
+    const V xv(x[i]);
+    V dot(0.0f);
+    for (std::size_t u = 0; u < vector_end; u += L) {
+      const V gv = simd::load<Arch>(grad_out + u);
+      if constexpr (WeightGradients) simd::store<Arch>(gw + u, xsimd::fma(xv, gv, simd::load<Arch>(gw + u)));
+      dot = xsimd::fma(simd::load<Arch>(w + u), gv, dot);
+    }
+    float dot_tail = 0.0f;
+    for (std::size_t u = vector_end; u < d.units; ++u) {
+      if constexpr (WeightGradients) gw[u] = std::fma(x[i], grad_out[u], gw[u]);
+      dot_tail = std::fma(w[u], grad_out[u], dot_tail);
+    }
+    if (grad_in != nullptr) grad_in[i] = simd::reduce_sum<Arch>(dot) + dot_tail;
+  }
+}
+
+/// dense_backward for the layers dense_forward_interleaved runs (few units, not a multiple of
+/// the lanes: 10 classes), L inputs at a time. Their L x Units weight gradients are Units
+/// whole registers, each updated with the inputs spread to match (as in the forward pass) times
+/// the output gradient repeated with period Units: one load, FMA and store per register,
+/// against a register and Units - L scalars per input row (the same single FMA per element, so
+/// the same bits). With more units than lanes but fewer than two registers, the L input
+/// gradients are L dot products of a row's two overlapping registers, added up across with
+/// one xsimd::haddp instead of one horizontal sum per input.
+template <class Arch, std::size_t In, std::size_t Units, std::size_t... K>
+TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                                    const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                                                    float* TENET_RESTRICT grad_weights, std::index_sequence<K...>) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  constexpr std::size_t vector_end = In - In % L;
+  constexpr bool rows_of_two_registers = Units > L && Units < 2 * L;
+  alignas(64) float repeated[Units * L];  // grad_out with period Units: register K meets units (K L + j) % Units
+  for (std::size_t t = 0; t < Units * L; ++t) repeated[t] = grad_out[t % Units];
+  alignas(64) float tail_lanes[L];  // the second register of a row covers units Units - L ...: keep the new ones
+  for (std::size_t j = 0; j < L; ++j) tail_lanes[j] = j + Units >= 2 * L ? grad_out[Units - L + j] : 0.0f;
+  const V g_head = simd::load<Arch>(grad_out), g_tail = simd::load<Arch>(tail_lanes);
+  for (std::size_t i = 0; i < vector_end; i += L) {
+    const V xv = simd::load_to_register<Arch>(x + i);
+    float* gw = grad_weights + i * Units;
+    ((simd::store<Arch>(gw + K * L, xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+                                                simd::load<Arch>(repeated + K * L), simd::load<Arch>(gw + K * L)))),
+     ...);
+    if (grad_in == nullptr) continue;
+    if constexpr (rows_of_two_registers) {
+      V dots[L];
+      for (std::size_t q = 0; q < L; ++q) {
+        const float* w = weights + (i + q) * Units;
+        dots[q] = xsimd::fma(simd::load<Arch>(w + Units - L), g_tail, simd::load<Arch>(w) * g_head);
+      }
+      simd::store<Arch>(grad_in + i, xsimd::haddp(dots));
+    } else {
+      dense_backward_rows<Arch, false>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights, i, i + L);
+    }
+  }
+  dense_backward_rows<Arch>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights, vector_end, In);
+}
+
+}  // namespace detail
+
 /// Gradients of y = x W + b for one example: accumulates x^T g into `grad_weights`
 /// [inputs][units] and g into `grad_bias`; when `grad_in` is not null, writes W g into it.
 template <class Arch, class Dims>
 void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
-  using V = simd::vfloat<Arch>;
-  constexpr std::size_t L = simd::lanes<Arch>;
-  const std::size_t vector_end = d.units - d.units % L;
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
-  for (std::size_t i = 0; i < d.inputs; ++i) {
-    const float* w = weights + i * d.units;
-    float* gw = grad_weights + i * d.units;
-    const V xv(x[i]);
-    V dot(0.0f);
-    for (std::size_t u = 0; u < vector_end; u += L) {
-      const V gv = simd::load<Arch>(grad_out + u);
-      simd::store<Arch>(gw + u, xsimd::fma(xv, gv, simd::load<Arch>(gw + u)));
-      dot = xsimd::fma(simd::load<Arch>(w + u), gv, dot);
-    }
-    float dot_tail = 0.0f;
-    for (std::size_t u = vector_end; u < d.units; ++u) {
-      gw[u] = std::fma(x[i], grad_out[u], gw[u]);
-      dot_tail = std::fma(w[u], grad_out[u], dot_tail);
-    }
-    if (grad_in != nullptr) grad_in[i] = simd::reduce_sum<Arch>(dot) + dot_tail;
+  if constexpr (dense_uses_interleaved<Arch, Dims>) {
+    detail::dense_backward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, grad_out, grad_in, grad_weights,
+                                                                        std::make_index_sequence<Dims::units>{});
+  } else {
+    detail::dense_backward_rows<Arch>(d, x, weights, grad_out, grad_in, grad_weights, 0, d.inputs);
   }
 }
 
