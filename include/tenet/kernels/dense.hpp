@@ -376,9 +376,15 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
   constexpr bool rows_of_two_registers = Units > L && Units < 2 * L;
   alignas(64) float repeated[Units * L];  // grad_out with period Units: register K meets units (K L + j) % Units
   for (std::size_t t = 0; t < Units * L; ++t) repeated[t] = grad_out[t % Units];
-  alignas(64) float tail_lanes[L];  // the second register of a row covers units Units - L ...: keep the new ones
-  for (std::size_t j = 0; j < L; ++j) tail_lanes[j] = j + Units >= 2 * L ? grad_out[Units - L + j] : 0.0f;
-  const V g_head = simd::load<Arch>(grad_out), g_tail = simd::load<Arch>(tail_lanes);
+  // With rows of two registers: grad_out's first L units, and the units of a row's second
+  // register (Units - L ... Units - 1) that the first did not cover, the others zero.
+  V g_head(0.0f), g_tail(0.0f);
+  if constexpr (rows_of_two_registers) {
+    alignas(64) float tail_lanes[L];
+    for (std::size_t j = 0; j < L; ++j) tail_lanes[j] = j + Units >= 2 * L ? grad_out[Units - L + j] : 0.0f;
+    g_head = simd::load<Arch>(grad_out);
+    g_tail = simd::load<Arch>(tail_lanes);
+  }
   for (std::size_t i = 0; i < vector_end; i += L) {
     const V xv = simd::load_to_register<Arch>(x + i);
     float* gw = grad_weights + i * Units;
