@@ -521,6 +521,20 @@ void conv2d_weight_grad_resident(const Dims& d, const float* TENET_RESTRICT in, 
     cols = {std::max(cols.begin, c.begin), std::min(cols.end, c.end)};
   }
   const bool has_interior = rows.begin < rows.end && cols.begin < cols.end;
+  // Calls body(oh, ow) for the output pixels of out_rows x out_cols outside the interior (the
+  // pixels the interior loop below did not take), row by row.
+  const auto outside_interior = [&](tap_range out_rows, tap_range out_cols, auto&& body) {
+    for (std::size_t oh = out_rows.begin; oh < out_rows.end; ++oh) {
+      const bool inner_row = has_interior && oh >= rows.begin && oh < rows.end;
+      for (std::size_t ow = out_cols.begin; ow < out_cols.end; ++ow) {
+        if (inner_row && ow >= cols.begin && ow < cols.end) {
+          ow = cols.end - 1;  // skip the interior
+          continue;
+        }
+        body(oh, ow);
+      }
+    }
+  };
   for (std::size_t f = 0; f < d.filters; f += 2 * L) {
     V acc[taps][2];
     for (auto& t : acc) t[0] = t[1] = V(0.0f);
@@ -549,37 +563,24 @@ void conv2d_weight_grad_resident(const Dims& d, const float* TENET_RESTRICT in, 
         for (std::size_t c = 0; c < C; ++c) {
           const std::size_t t = (kh * KW + kw) * C + c;
           V edge0(0.0f), edge1(0.0f);  // this tap's pixels outside the interior
-          for (std::size_t oh = tap_rows.begin; oh < tap_rows.end; ++oh) {
-            const bool inner_row = has_interior && oh >= rows.begin && oh < rows.end;
-            for (std::size_t ow = tap_cols.begin; ow < tap_cols.end; ++ow) {
-              if (inner_row && ow >= cols.begin && ow < cols.end) {
-                ow = cols.end - 1;  // skip the interior, done above
-                continue;
-              }
-              const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f;
-              const V xv(in[((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * C + c]);
-              edge0 = xsimd::fma(xv, simd::load<Arch>(g), edge0);
-              edge1 = xsimd::fma(xv, simd::load<Arch>(g + L), edge1);
-            }
-          }
+          outside_interior(tap_rows, tap_cols, [&](std::size_t oh, std::size_t ow) {
+            const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f;
+            const V xv(in[((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * C + c]);
+            edge0 = xsimd::fma(xv, simd::load<Arch>(g), edge0);
+            edge1 = xsimd::fma(xv, simd::load<Arch>(g + L), edge1);
+          });
           float* gw = grad_weights + t * d.filters + f;
           simd::store<Arch>(gw, simd::load<Arch>(gw) + (acc[t][0] + edge0));
           simd::store<Arch>(gw + L, simd::load<Arch>(gw + L) + (acc[t][1] + edge1));
         }
       }
     }
-    for (std::size_t oh = 0; oh < d.out_height; ++oh) {  // the bias gradient of the other pixels
-      const bool inner_row = has_interior && oh >= rows.begin && oh < rows.end;
-      for (std::size_t ow = 0; ow < d.out_width; ++ow) {
-        if (inner_row && ow >= cols.begin && ow < cols.end) {
-          ow = cols.end - 1;
-          continue;
-        }
-        const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f;
-        bias0 += simd::load<Arch>(g);
-        bias1 += simd::load<Arch>(g + L);
-      }
-    }
+    // The bias gradient of the other pixels.
+    outside_interior(tap_range{0, d.out_height}, tap_range{0, d.out_width}, [&](std::size_t oh, std::size_t ow) {
+      const float* g = grad_out + (oh * d.out_width + ow) * d.filters + f;
+      bias0 += simd::load<Arch>(g);
+      bias1 += simd::load<Arch>(g + L);
+    });
     simd::store<Arch>(grad_bias + f, simd::load<Arch>(grad_bias + f) + bias0);
     simd::store<Arch>(grad_bias + f + L, simd::load<Arch>(grad_bias + f + L) + bias1);
   }
