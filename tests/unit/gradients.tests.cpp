@@ -8,6 +8,7 @@
 // term) fail by orders of magnitude. Points where the function has a kink within the step
 // (relu at 0, a pooling tie) are skipped by the checker and counted; we require them rare.
 
+#include <bit>
 #include <catch2/catch.hpp>
 
 #include <tenet/tenet.hpp>
@@ -134,6 +135,83 @@ TEST_CASE("LeNet-style network with relu and dropout passes a gradient check", "
                        << " kinks skipped; worst: " << report.worst);
   REQUIRE(report.passed());
   REQUIRE(report.kinks * 20 <= report.checked);
+}
+
+namespace {
+/// Training runs some layers fused (conv2d writes its ReLU's output; a max_pool with disjoint
+/// windows computes the gradient through the ReLU before it) and skips identities (flatten):
+/// the workspace pass must give the bits of every layer's own forward and backward, run one
+/// after the other into buffers of their own.
+template <class Net>
+void require_training_pass_matches_layers_one_by_one(std::uint64_t seed) {
+  using namespace tenet;
+  using loss_t = typename tenet::detail::resolve_loss<cross_entropy, tensor<float, typename Net::output_shape>>::type;
+  using pass = tenet::detail::backprop<Net, loss_t>;
+  using arch = simd::default_arch;
+  constexpr std::size_t depth = Net::depth;
+  constexpr unsigned label = 1;
+  Net net;
+  net.initialize(seed);
+  const float* params = net.parameter_storage().data();
+  tensor<float, typename Net::input_shape> x;
+  tenet::detail::random_generator rng(seed + 1);
+  for (float& v : x) v = rng.uniform(-1.0f, 1.0f);
+
+  tenet::detail::aligned_floats ws(pass::layout::workspace_floats), grad(Net::storage_size);
+  std::fill_n(grad.data(), Net::storage_size, 0.0f);
+  pass::forward(params, x.data(), ws.data(), true, 0);
+  pass::backward(params, x.data(), label, ws.data(), grad.data());
+
+  std::vector<std::vector<float>> outs(depth);
+  boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<depth>), [&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    using B = typename Net::template bound_layer<I>;
+    static_assert(!requires { B::state_count; }, "layers with per-example state (dropout) draw noise: not compared here");
+    outs[I].assign(B::output_shape::size, 0.0f);
+    B::template forward<arch>(params + Net::weight_offset(I), params + Net::bias_offset(I), I == 0 ? x.data() : outs[I - 1].data(),
+                              outs[I].data(), parallel::policy::serial);
+  });
+  for (std::size_t k = 0; k < Net::output_shape::size; ++k)
+    REQUIRE(std::bit_cast<std::uint32_t>(outs[depth - 1][k]) == std::bit_cast<std::uint32_t>(pass::output_of(ws.data(), depth - 1)[k]));
+
+  std::vector<float> want(Net::storage_size, 0.0f);
+  constexpr std::size_t top = pass::fused ? depth - 1 : depth;
+  std::vector<float> g(Net::template layer_output_shape<top - 1>::size);
+  if constexpr (pass::fused) loss_t::gradient_of_logits(outs[depth - 1].data(), Net::output_shape::size, label, g.data());
+  else loss_t::gradient(outs[depth - 1].data(), Net::output_shape::size, label, g.data());
+  boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<top>), [&](auto step) {
+    constexpr std::size_t I = top - 1 - decltype(step)::value;
+    using B = typename Net::template bound_layer<I>;
+    std::vector<float> g_in(B::input_shape::size), scratch(tenet::detail::state_count_of<B>() + 1);
+    B::template backward<arch>(params + Net::weight_offset(I), I == 0 ? x.data() : outs[I == 0 ? 0 : I - 1].data(), outs[I].data(),
+                               g.data(), I == 0 ? nullptr : g_in.data(), want.data() + Net::weight_offset(I),
+                               want.data() + Net::bias_offset(I), scratch.data());
+    g = std::move(g_in);
+  });
+  std::size_t differing = 0;
+  for (std::size_t k = 0; k < Net::storage_size; ++k)
+    if (std::bit_cast<std::uint32_t>(want[k]) != std::bit_cast<std::uint32_t>(grad.data()[k])) ++differing;
+  INFO(differing << " of " << Net::storage_size << " gradient values differ");
+  REQUIRE(differing == 0);
+}
+}  // namespace
+
+TEST_CASE("training's fused and skipped layers give the bits of every layer run on its own", "[gradients][network][fused]") {
+  using namespace tenet;
+  // The seed CNN's pattern: conv2d absorbs the ReLU forward, max_pool the ReLU backward,
+  // flatten is skipped.
+  require_training_pass_matches_layers_one_by_one<
+      network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, flatten, dense<10>, softmax>>(3);
+  // 6 channels (half-width registers and scalars), a row and a column in no pooling window,
+  // a second conv2d + ReLU + pool, a ReLU after a dense layer (not absorbed).
+  require_training_pass_matches_layers_one_by_one<
+      network<input<11, 9, 1>, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, conv2d<5, kernel<2, 2>>, relu, max_pool<2>,
+              flatten, dense<7>, relu, dense<3>, softmax>>(5);
+  // Overlapping windows (the pooling's own backward, then the ReLU's), a ReLU as the first
+  // layer (no input gradient: its pooling is not fused), tanh, and an expect.
+  require_training_pass_matches_layers_one_by_one<
+      network<input<9, 9, 3>, relu, max_pool<2>, conv2d<4, kernel<2, 2>>, relu, max_pool<3, stride<2>>, expect<shape<1, 1, 4>>,
+              flatten, dense<4>, tenet::tanh, dense<2>, softmax>>(7);
 }
 
 namespace {

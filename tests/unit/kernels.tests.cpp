@@ -356,6 +356,58 @@ TEST_CASE("max_pool_backward sends the gradient of a NaN window to its first inp
     }
 }
 
+/// The pooling's gradient into a zeroed buffer (the reference), then the ReLU's gradient
+/// (out > 0 ? g : 0, written out here), against max_pool_relu_backward writing over poison.
+template<class Arch, class Dims>
+void check_pool_relu_backward(const ref::pool_params& p, const Dims& d, const std::vector<float>& x,
+                              const std::vector<float>& out, const std::vector<float>& grad_out) {
+    INFO("arch " << Arch::name());
+    REQUIRE(tenet::kernels::pool_windows_disjoint(d));
+    std::vector<float> want = ref::max_pool_backward(p, x, out, grad_out);
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] = x[i] > 0.0f ? want[i] : 0.0f;
+    std::vector<float> grad_in = poisoned(want.size());
+    tenet::kernels::max_pool_relu_backward<Arch>(d, x.data(), out.data(), grad_out.data(), grad_in.data());
+    CHECK(untouched_guard(grad_in, want.size()));
+    check_close(head(grad_in, want.size()), want, tenet::test::exact);
+}
+
+TEMPLATE_LIST_TEST_CASE("max_pool_relu_backward gives the bits of max_pool_backward followed by relu_backward",
+                        "[kernels][max_pool]", tenet::test::pool_cases) {
+    constexpr ref::pool_params p = TestType::params;
+    INFO(TestType::name());
+    if constexpr (tenet::kernels::pool_windows_disjoint(static_pool_dims<TestType>{})) {
+        // A ReLU's output: about half 0, ties inside windows; a few -0 gradients.
+        std::vector<float> x = random_values(p.input_size(), 29);
+        for (float& v : x) v = std::max(v, 0.0f);
+        for (std::size_t i = 0; i + 1 < x.size(); i += 5) x[i + 1] = x[i];
+        const std::vector<float> out = ref::max_pool(p, x);
+        std::vector<float> grad_out = random_values(p.output_size(), 31);
+        for (std::size_t i = 0; i < grad_out.size(); i += 7) grad_out[i] = -0.0f;
+        check_pool_relu_backward<default_arch>(p, static_pool_dims<TestType>{}, x, out, grad_out);
+        check_pool_relu_backward<fallback_arch>(p, static_pool_dims<TestType>{}, x, out, grad_out);
+        check_pool_relu_backward<default_arch>(p, runtime_pool_dims(p), x, out, grad_out);
+    } else {
+        REQUIRE_FALSE(tenet::kernels::pool_windows_disjoint(runtime_pool_dims(p)));  // overlapping: not for this kernel
+    }
+}
+
+TEST_CASE("max_pool_relu_backward: a NaN window's gradient goes to its first input if that one is positive",
+          "[kernels][max_pool]") {
+    const ref::pool_params p{4, 5, 13, 2, 2, 2};  // 13 channels: 8 + 4 lanes + 1 scalar; a column in no window
+    std::vector<float> x = random_values(p.input_size(), 37);
+    x[(1 * 5 + 1) * 13 + 3] = std::numeric_limits<float>::quiet_NaN();   // window (0, 0), channel 3: first input > 0
+    x[3] = 0.5f;
+    x[(1 * 5 + 1) * 13 + 10] = std::numeric_limits<float>::quiet_NaN();  // window (0, 0), channel 10: first input < 0
+    x[10] = -0.5f;
+    x[(3 * 5 + 3) * 13 + 12] = std::numeric_limits<float>::quiet_NaN();  // window (1, 1), channel 12 (scalar)
+    x[(2 * 5 + 2) * 13 + 12] = 0.25f;
+    std::vector<float> out = ref::max_pool(p, x);
+    out[3] = out[10] = out[(1 * 2 + 1) * 13 + 12] = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<float> grad_out = random_values(p.output_size(), 41);
+    check_pool_relu_backward<default_arch>(p, runtime_pool_dims(p), x, out, grad_out);
+    check_pool_relu_backward<fallback_arch>(p, runtime_pool_dims(p), x, out, grad_out);
+}
+
 // --- convolution + ReLU + max pooling in one pass -------------------------------------------
 
 /// The fused pass against the three kernels one after the other: the same operations, so the

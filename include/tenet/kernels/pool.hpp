@@ -115,7 +115,93 @@ TENET_ALWAYS_INLINE void max_pool_backward_window(const Dims& d, const float* TE
   }
 }
 
+/// max_pool_backward_window followed by the gradient of the ReLU whose output `in` is, for
+/// windows that do not overlap: every input of the window is written (not accumulated), with
+/// the output gradient where it was the window's maximum and positive, else 0. The bits are
+/// those of zeroing, accumulating and then applying relu_backward (0 + g, not g: the sum
+/// turns a -0 gradient into +0, and so does this).
+template <class Arch, class Dims>
+TENET_ALWAYS_INLINE void max_pool_relu_backward_window(const Dims& d, const float* TENET_RESTRICT in,
+                                                       const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out,
+                                                       float* TENET_RESTRICT grad_in, std::size_t corner, std::size_t o,
+                                                       std::size_t c_begin, std::size_t c_end) {
+  using V = simd::vfloat<Arch>;
+  using M = xsimd::batch_bool<float, Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const V zero(0.0f);
+  std::size_t c = c_begin;
+  for (; c + L <= c_end; c += L) {
+    const V m = simd::load<Arch>(out + o + c);
+    const V g = zero + simd::load<Arch>(grad_out + o + c);
+    M taken(false);
+    for (std::size_t ph = 0; ph < d.window_height; ++ph)
+      for (std::size_t pw = 0; pw < d.window_width; ++pw) {
+        const std::size_t at = (corner + ph * d.in_width + pw) * d.channels + c;
+        const V x = simd::load<Arch>(in + at);
+        const M hit = (x == m) & ~taken;
+        simd::store<Arch>(grad_in + at, xsimd::select(hit & (x > zero), g, zero));
+        taken = taken | hit;
+      }
+    if (!xsimd::all(taken)) {  // only a NaN matches no input: the window's first input gets it
+      const std::size_t at = corner * d.channels + c;
+      simd::store<Arch>(grad_in + at,
+                        xsimd::select(~taken & (simd::load<Arch>(in + at) > zero), g, simd::load<Arch>(grad_in + at)));
+    }
+  }
+  if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
+    if (c + simd::lanes<simd::half_width_t<Arch>> <= c_end)
+      return max_pool_relu_backward_window<simd::half_width_t<Arch>>(d, in, out, grad_out, grad_in, corner, o, c, c_end);
+  }
+  for (; c < c_end; ++c) {
+    const float m = out[o + c];
+    std::size_t arg = corner;
+    bool found = false;
+    for (std::size_t ph = 0; ph < d.window_height && !found; ++ph)
+      for (std::size_t pw = 0; pw < d.window_width && !found; ++pw) {
+        const std::size_t p = corner + ph * d.in_width + pw;
+        if (in[p * d.channels + c] == m) {
+          arg = p;
+          found = true;
+        }
+      }
+    for (std::size_t ph = 0; ph < d.window_height; ++ph)
+      for (std::size_t pw = 0; pw < d.window_width; ++pw) {
+        const std::size_t p = corner + ph * d.in_width + pw;
+        const float x = in[p * d.channels + c];
+        grad_in[p * d.channels + c] = p == arg && x > 0.0f ? 0.0f + grad_out[o + c] : 0.0f;
+      }
+  }
+}
+
 }  // namespace detail
+
+/// Whether max_pool_relu_backward applies: the windows do not overlap (stride = window).
+template <class Dims>
+constexpr bool pool_windows_disjoint(const Dims& d) {
+  return d.stride_height == d.window_height && d.stride_width == d.window_width;
+}
+
+/// The gradient of a ReLU followed by this max pooling, in one pass: `in` is the ReLU's
+/// output (the pooling's input) and `grad_in` receives the gradient at the ReLU's input,
+/// every value written (inputs in no window get 0). Same bits as max_pool_backward into a
+/// zeroed buffer followed by relu_backward, without the zeroing and the second pass.
+/// Requires pool_windows_disjoint(d).
+template <class Arch, class Dims>
+void max_pool_relu_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
+                            const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in) {
+  const std::size_t covered_rows = d.out_height * d.window_height, covered_cols = d.out_width * d.window_width;
+  for (std::size_t oh = 0; oh < d.out_height; ++oh) {
+    for (std::size_t ow = 0; ow < d.out_width; ++ow)
+      detail::max_pool_relu_backward_window<Arch>(d, in, out, grad_out, grad_in,
+                                                  oh * d.window_height * d.in_width + ow * d.window_width,
+                                                  (oh * d.out_width + ow) * d.channels, 0, d.channels);
+    for (std::size_t r = oh * d.window_height; r < (oh + 1) * d.window_height; ++r)  // columns past the last window
+      for (std::size_t k = (r * d.in_width + covered_cols) * d.channels; k < (r + 1) * d.in_width * d.channels; ++k)
+        grad_in[k] = 0.0f;
+  }
+  for (std::size_t k = covered_rows * d.in_width * d.channels; k < d.in_height * d.in_width * d.channels; ++k)
+    grad_in[k] = 0.0f;  // rows below the last window
+}
 
 /// Gradient of max pooling for one example: each output's gradient goes to the input that
 /// was the maximum of its window (the first one, on ties; the window's first input when no

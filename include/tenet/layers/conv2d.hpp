@@ -82,8 +82,8 @@ struct conv2d {
       });
     }
 
-    /// forward followed by a ReLU, in one pass over the output (inference only: training
-    /// keeps both outputs).
+    /// forward followed by a ReLU, in one pass over the output (inference, and training,
+    /// where the ReLU's output is all the backward passes need: backward reads no output).
     template <class Arch>
     static void forward_relu(const float* weights, const float* biases, const float* in, float* out,
                              parallel::policy p) {

@@ -30,8 +30,10 @@ struct expect {
     using output_shape = In;
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
-    /// A check at compile time only: in inference the next layer reads the input directly.
+    /// A check at compile time only: the next layer reads the input directly, in inference
+    /// and in training.
     static constexpr bool identity_in_inference = true;
+    static constexpr bool identity_in_training = true;
 
     template <class Arch>
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {

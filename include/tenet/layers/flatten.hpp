@@ -26,8 +26,10 @@ struct flatten {
     using output_shape = shape<In::size>;
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
-    /// Same values, same order: in inference the next layer reads the input directly.
+    /// Same values, same order: the next layer reads the input directly, in inference and
+    /// in training (whose backward pass then skips this layer).
     static constexpr bool identity_in_inference = true;
+    static constexpr bool identity_in_training = true;
 
     template <class Arch>
     static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {

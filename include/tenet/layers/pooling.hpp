@@ -63,6 +63,15 @@ struct max_pool {
       std::fill_n(grad_in, In::size, 0.0f);
       kernels::max_pool_backward<Arch>(dims{}, in, out, grad_out, grad_in);
     }
+
+    /// The backward passes of this pooling and of the ReLU before it in one (training, when
+    /// the windows do not overlap): `in` is the ReLU's output, `grad_in` receives the
+    /// gradient at the ReLU's input. Same bits as the two backward passes.
+    template <class Arch>
+      requires(kernels::pool_windows_disjoint(dims{}))
+    static void backward_through_relu(const float* in, const float* out, const float* grad_out, float* grad_in) {
+      kernels::max_pool_relu_backward<Arch>(dims{}, in, out, grad_out, grad_in);
+    }
   };
 };
 

@@ -90,4 +90,33 @@ void for_each_index(std::size_t count, Body&& body) {
   tbb::parallel_for(std::size_t{0}, count, [&body](std::size_t i) { body(i); });
 }
 
+/// How many threads a loop started on this thread may use: the task arena's concurrency
+/// (1 when TENET_PARALLEL_SERIAL).
+inline std::size_t concurrency() {
+  if constexpr (TENET_PARALLEL_SERIAL) return 1;
+  else return static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+}
+
+/// Calls `body(lane, i)` for every i in [0, count): the indices are cut into at most
+/// `max_lanes` contiguous runs ("lanes", no more than there are threads), each run done in
+/// order by one task. A lane's scratch (`lane` indexes it) is then reused by one thread for
+/// all its indices and stays in that core's cache, where a task per index would hand each
+/// index's scratch to whichever thread takes it. As with for_each_index, what is computed
+/// for an index must not depend on its lane.
+template <class Body>
+void for_each_index_in_lanes(std::size_t count, std::size_t max_lanes, Body&& body) {
+  std::size_t lanes = count < max_lanes ? count : max_lanes;
+  if (const std::size_t threads = concurrency(); threads < lanes) lanes = threads;
+  if (lanes <= 1) {
+    for (std::size_t i = 0; i < count; ++i) body(std::size_t{0}, i);
+    return;
+  }
+  tbb::parallel_for(
+      std::size_t{0}, lanes,
+      [&](std::size_t lane) {
+        for (std::size_t i = lane * count / lanes; i < (lane + 1) * count / lanes; ++i) body(lane, i);
+      },
+      tbb::static_partitioner{});
+}
+
 }  // namespace tenet::parallel

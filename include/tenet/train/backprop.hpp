@@ -16,6 +16,7 @@
 #include <boost/hana/range.hpp>
 
 #include "../kernels/arch.hpp"
+#include "../layers/activation.hpp"
 #include "../layers/softmax.hpp"
 #include "../network.hpp"
 #include "../parallel/execution.hpp"
@@ -34,10 +35,86 @@ constexpr std::size_t state_count_of() {
   return n;
 }
 
+/// A bound layer whose output is its input in training too (flatten, expect): it gets no
+/// output of its own and its backward pass is skipped.
+template <class Bound>
+inline constexpr bool identity_in_training = requires { requires Bound::identity_in_training; };
+
+/// Which layers of `Net` training runs fused, and which it skips, decided from the types.
+template <class Net>
+struct training_plan {
+  static constexpr std::size_t depth = Net::depth;
+  template <std::size_t I>
+  using layer = typename Net::template bound_layer<I>;
+
+  template <std::size_t I>
+  static constexpr bool is_relu() {
+    if constexpr (I < depth) return std::is_same_v<typename layer<I>::layer_type, relu>;
+    else return false;
+  }
+
+  /// Layer I writes max(output, 0) itself (conv2d::forward_relu), so the ReLU after it costs
+  /// no pass of its own forward; both share one output (the ReLU's backward needs only that,
+  /// and conv2d's backward reads no output).
+  template <std::size_t I>
+  static constexpr bool absorbs_relu_forward() {
+    if constexpr (is_relu<I + 1>()) return requires { &layer<I>::template forward_relu<simd::default_arch>; };
+    else return false;
+  }
+
+  /// Layer I (a max_pool with disjoint windows) computes the gradient at the input of the
+  /// ReLU before it in its own backward pass (max_pool::backward_through_relu). The ReLU must
+  /// not be the first layer: that one computes no input gradient.
+  template <std::size_t I>
+  static constexpr bool absorbs_relu_backward() {
+    if constexpr (I >= 2 && I < depth && is_relu<I - 1>())
+      return requires { &layer<I>::template backward_through_relu<simd::default_arch>; };
+    else return false;
+  }
+
+  /// The first layer has no output of the network's to alias, so it keeps its own even when
+  /// it is an identity.
+  template <std::size_t I>
+  static constexpr bool is_identity() {
+    return I > 0 && identity_in_training<layer<I>>;
+  }
+
+  template <std::size_t... I>
+  static constexpr std::array<bool, depth + 1> forward_skipped_table(std::index_sequence<I...>) {
+    return {(is_identity<I>() || (I > 0 && absorbs_relu_forward<I == 0 ? 0 : I - 1>()))..., false};
+  }
+  /// forward_skipped[I]: layer I's forward pass is done by the layer before it, or is the
+  /// identity.
+  static constexpr auto forward_skipped = forward_skipped_table(std::make_index_sequence<depth>{});
+
+  template <std::size_t... I>
+  static constexpr std::array<bool, depth + 1> backward_skipped_table(std::index_sequence<I...>) {
+    return {(is_identity<I>() || absorbs_relu_backward<I + 1>())..., false};
+  }
+  /// backward_skipped[I]: layer I's backward pass is done by the layer after it, or passes
+  /// the gradient through unchanged.
+  static constexpr auto backward_skipped = backward_skipped_table(std::make_index_sequence<depth>{});
+
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, depth + 1> output_owner_table(std::index_sequence<I...>) {
+    std::array<std::size_t, depth + 1> owner = {I..., depth};
+    constexpr bool absorbs[] = {absorbs_relu_forward<I>()..., false};
+    constexpr bool identity[] = {is_identity<I>()..., false};
+    for (std::size_t i = 0; i < depth; ++i)
+      if (absorbs[i]) owner[i] = i + 1;
+    for (std::size_t i = 0; i < depth; ++i)
+      if (identity[i]) owner[i] = owner[i - 1];
+    return owner;
+  }
+  /// output_owner[I]: the layer whose output slot holds layer I's output.
+  static constexpr auto output_owner = output_owner_table(std::make_index_sequence<depth>{});
+};
+
 /// Where each layer's output and state sit in a training workspace.
 template <class Net>
 struct training_layout {
   static constexpr std::size_t depth = Net::depth;
+  using plan = training_plan<Net>;
 
   template <std::size_t... I>
   static constexpr auto offsets(std::index_sequence<I...>) {
@@ -49,10 +126,12 @@ struct training_layout {
       std::size_t total = 0;
     } r{};
     std::size_t at = 0;
-    for (std::size_t i = 0; i < depth; ++i) {
-      r.output[i] = at;
-      at += outputs[i];
-    }
+    for (std::size_t i = 0; i < depth; ++i)
+      if (plan::output_owner[i] == i) {
+        r.output[i] = at;
+        at += outputs[i];
+      }
+    for (std::size_t i = 0; i < depth; ++i) r.output[i] = r.output[plan::output_owner[i]];
     for (std::size_t i = 0; i < depth; ++i) {
       r.state[i] = at;
       at += states[i];
@@ -63,7 +142,7 @@ struct training_layout {
   }
   static constexpr auto table = offsets(std::make_index_sequence<depth>{});
   static constexpr std::size_t gradient_buffer = round_to_line(Net::max_activation);
-  /// Floats of one workspace: all outputs, all states, two gradient buffers.
+  /// Floats of one workspace: the outputs, all states, two gradient buffers.
   static constexpr std::size_t workspace_floats = table.total + 2 * gradient_buffer;
 };
 
@@ -96,7 +175,18 @@ struct backprop {
       return false;
   }();
 
+  using plan = training_plan<Net>;
+  static constexpr std::size_t backward_top = fused ? depth - 1 : depth;  // layers [0, top) get a backward call
+
   static const float* output_of(const float* workspace, std::size_t i) { return workspace + layout::table.output[i]; }
+
+  /// Backward passes that run before layer I's (those of the layers above it, up to top).
+  static constexpr std::size_t backward_runs_above(std::size_t layer) {
+    std::size_t n = 0;
+    for (std::size_t i = layer + 1; i < backward_top; ++i)
+      if (!plan::backward_skipped[i]) ++n;
+    return n;
+  }
 
   /// Forward through every layer, keeping each output in the workspace. With `training`,
   /// layers that behave differently while training (dropout) do so, drawing their noise
@@ -105,10 +195,15 @@ struct backprop {
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<depth>), [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
       using B = typename Net::template bound_layer<I>;
+      if constexpr (plan::forward_skipped[I]) return;
       const float* src = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
       float* dst = workspace + layout::table.output[I];
       const float* w = params + Net::weight_offset(I);
       const float* b = params + Net::bias_offset(I);
+      if constexpr (plan::template absorbs_relu_forward<I>()) {
+        B::template forward_relu<Arch>(w, b, src, dst, parallel::policy::serial);
+        return;
+      }
       if constexpr (requires { B::state_count; }) {
         if (training) {
           B::template forward_train<Arch>(w, b, src, dst, workspace + layout::table.state[I], mix(noise_seed, I));
@@ -133,19 +228,25 @@ struct backprop {
   static void backward(const float* params, const float* x, const target_type& target, float* workspace, float* grad) {
     // Layers may use their state region as scratch during backward (see state_count_of).
     float* buffers[2] = {workspace + layout::table.total, workspace + layout::table.total + layout::gradient_buffer};
-    constexpr std::size_t top = fused ? depth - 1 : depth;  // layers [0, top) get a backward call
+    constexpr std::size_t top = backward_top;
     if constexpr (fused) Loss::gradient_of_logits(output_of(workspace, depth - 1), outputs, target, buffers[0]);
     else Loss::gradient(output_of(workspace, depth - 1), outputs, target, buffers[0]);
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<top>), [&](auto step) {
       constexpr std::size_t I = top - 1 - decltype(step)::value;  // from the top down
       using B = typename Net::template bound_layer<I>;
-      constexpr std::size_t k = decltype(step)::value;
+      if constexpr (plan::backward_skipped[I]) return;
+      // The two gradient buffers alternate with the backward passes that run, not with the
+      // layer index.
+      constexpr std::size_t k = backward_runs_above(I);
       const float* grad_out = buffers[k % 2];
       float* grad_in = I == 0 ? nullptr : buffers[(k + 1) % 2];
       const float* in = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
-      B::template backward<Arch>(params + Net::weight_offset(I), in, workspace + layout::table.output[I], grad_out, grad_in,
-                                 grad + Net::weight_offset(I), grad + Net::bias_offset(I),
-                                 workspace + layout::table.state[I]);
+      const float* out = workspace + layout::table.output[I];
+      if constexpr (plan::template absorbs_relu_backward<I>())
+        B::template backward_through_relu<Arch>(in, out, grad_out, grad_in);
+      else
+        B::template backward<Arch>(params + Net::weight_offset(I), in, out, grad_out, grad_in, grad + Net::weight_offset(I),
+                                   grad + Net::bias_offset(I), workspace + layout::table.state[I]);
     });
   }
 

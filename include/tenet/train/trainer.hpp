@@ -7,7 +7,10 @@
 /// buffers are summed in chunk order. The thread count changes who computes a chunk, never
 /// what is computed, so the same seed gives bit-identical weights on 1, 2 or 64 threads.
 ///
-/// Memory: every buffer (per-chunk workspaces and gradients, optimizer state, the weight
+/// Threads: the chunks are dealt out in contiguous runs, one per thread ("lanes"); a lane's
+/// examples share one workspace, which so stays in its core's cache.
+///
+/// Memory: every buffer (per-lane workspaces, per-chunk gradients, optimizer state, the weight
 /// snapshot) is allocated by the constructor and `fit`'s set-up; the batch loop allocates
 /// nothing.
 
@@ -261,8 +264,8 @@ class trainer {
     const float* params = net_.parameter_storage().data();
     double loss[max_chunks] = {};
     std::size_t hits[max_chunks] = {};
-    parallel::for_each_index((n + per_chunk - 1) / per_chunk, [&](std::size_t c) {
-      float* ws = workspaces_[c].data();
+    parallel::for_each_index_in_lanes((n + per_chunk - 1) / per_chunk, max_chunks, [&](std::size_t lane, std::size_t c) {
+      float* ws = workspaces_[lane].data();
       for (std::size_t i = c * per_chunk; i < std::min(n, (c + 1) * per_chunk); ++i) {
         pass::forward(params, x[i].data(), ws, false, 0);
         const detail::example_outcome o = pass::score(ws, y[i]);
@@ -302,10 +305,10 @@ class trainer {
     const std::size_t chunk = std::max<std::size_t>(8, (count + max_chunks - 1) / max_chunks);
     const std::size_t chunks = (count + chunk - 1) / chunk;
     float* params = net_.parameter_storage().data();
-    parallel::for_each_index(chunks, [&](std::size_t c) {
+    parallel::for_each_index_in_lanes(chunks, max_chunks, [&](std::size_t lane, std::size_t c) {
       float* g = chunk_grads_[c].data();
       std::fill_n(g, Net::storage_size, 0.0f);
-      float* ws = workspaces_[c].data();
+      float* ws = workspaces_[lane].data();
       const std::size_t end = std::min(count, (c + 1) * chunk);
       for (std::size_t j = c * chunk; j < end; ++j) {
         const std::size_t idx = order[j];
