@@ -215,6 +215,26 @@ TENET_ALWAYS_INLINE void conv2d_pixels_resident(const Dims& d, const float* TENE
     for (std::size_t b = 0; b < 2; ++b) simd::store<Arch>(out + p * d.filters + f + b * L, acc[p][b]);
 }
 
+/// `Pixels` (1 or 2) interior pixels with every filter, in tiles of Pixels x 8 / Pixels
+/// registers of filters: the few pixels left at the end of a row after its full tiles. In
+/// the row's tiles of 2 filter registers, a lone pixel would be 2 dependency chains, a
+/// quarter of what two FMA units of 4-cycle latency need; here it is 8 (its weights are
+/// FMA memory operands, each used once). Same sums in the same order as the row's tiles.
+template <class Arch, std::size_t Pixels, class Dims>
+TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
+                                                   const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                                   float* TENET_RESTRICT out, std::size_t ih0, std::size_t iw0,
+                                                   tap_range rows) {
+  constexpr std::size_t L = simd::lanes<Arch>, Blocks = 8 / Pixels;
+  std::size_t f = 0;
+  for (; f + Blocks * L <= d.filters; f += Blocks * L)
+    conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out, f, ih0, iw0, rows);
+  if constexpr (Blocks > 2) {
+    for (; f + 2 * L <= d.filters; f += 2 * L) conv2d_pixels_vector<Arch, Pixels, 2>(d, in, weights, bias, out, f, ih0, iw0, rows);
+  }
+  if (f < d.filters) conv2d_pixels_vector<Arch, Pixels, 1>(d, in, weights, bias, out, f, ih0, iw0, rows);  // one register left
+}
+
 /// All filters of the output pixels [ow_begin, ow_end) of row `oh`, which are interior:
 /// every tap of their windows lies inside the input.
 template <class Arch, class Dims>
@@ -242,13 +262,22 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
       return;
     }
   }
+  // With whole pairs of filter registers, the pixels left after the row's full tiles go
+  // with all filters at once (conv2d_pixels_all_filters); otherwise in tiles of 2 and 1
+  // pixels per block of filters.
+  const bool pairs_of_registers = d.filters % (2 * L) == 0;
+  std::size_t rest_begin = ow_end;
   // Tiles of Pixels x Blocks registers of filters (Pixels * Blocks accumulators), then the
-  // row's remainder in tiles of 2 and 1 pixels.
+  // row's remainder.
   auto run_tiles = [&]<std::size_t Blocks, std::size_t Pixels>(std::size_t f) {
     std::size_t ow = ow_begin;
     for (; ow + Pixels <= ow_end; ow += Pixels)
       conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
                                                  ow * d.stride_width - d.pad_left, rows);
+    if (pairs_of_registers) {
+      rest_begin = ow;
+      return;
+    }
     for (; ow + 2 <= ow_end; ow += 2)
       conv2d_pixels_vector<Arch, 2, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
                                             ow * d.stride_width - d.pad_left, rows);
@@ -280,6 +309,15 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
   // A partial last register: recompute the last L filters (the overlap gets identical
   // values), which keeps the tail vectorized without masks.
   if (f < d.filters) run_block.template operator()<1>(d.filters - L);
+  if (pairs_of_registers) {
+    std::size_t ow = rest_begin;
+    for (; ow + 2 <= ow_end; ow += 2)
+      conv2d_pixels_all_filters<Arch, 2>(d, in, weights, bias, out_row + ow * d.filters, ih0, ow * d.stride_width - d.pad_left,
+                                         rows);
+    if (ow < ow_end)
+      conv2d_pixels_all_filters<Arch, 1>(d, in, weights, bias, out_row + ow * d.filters, ih0, ow * d.stride_width - d.pad_left,
+                                         rows);
+  }
 }
 
 /// Largest filter count for which single-channel convolutions vectorize over pixels.
