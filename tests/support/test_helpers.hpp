@@ -147,7 +147,7 @@ template<std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t
 using conv_sq = conv_case<H, W, C, F, tenet::kernel<K, K>, tenet::stride<S>, Padding>;
 
 /// The convolutions both test files run. Together they cover kernels 1x1, 1x2, 2x1, 2x2, 3x3,
-/// 5x5; same and valid; strides 1, 2 and 1x2 / 2x1; 1, 3, 4, 6, 8 and 16 input channels; 1, 6,
+/// 5x5; same and valid; strides 1, 2 and 1x2 / 2x1; 1, 3, 4, 6, 16, 32 and 64 input channels; 1, 6,
 /// 8, 10, 16, 17, 32, 35, 40 and 64 filters (below, at and above the 8- and 4-lane widths, the
 /// 4-register blocks of both arches, and ragged tails); odd image sizes; a kernel larger
 /// than its image under `same`; a 1x1 output; and layers big enough for predict() to split
@@ -178,9 +178,10 @@ using conv_cases =
                conv_sq<11, 13, 1, 32, 2, 1, tenet::valid>, // weights held in registers, two passes of filters
                conv_case<9, 7, 4, 16, tenet::kernel<1, 1>, tenet::stride<1>, tenet::valid>, // the same over channels
                conv_case<12, 19, 1, 7, tenet::kernel<3, 3>, tenet::stride<2, 1>, tenet::same>, // one channel, padded copy
-               // Rows whose full tiles leave pixels for conv2d_pixels_all_filters: 1 pixel x 8
-               // registers (the deep CNN's 14-wide layers), 2 pixels x 4 (its 28-wide one).
-               conv_sq<5, 14, 8, 64, 2, 1, tenet::same>, conv_sq<4, 28, 4, 32, 2, 1, tenet::same>>;
+               // Rows whose full tiles leave pixels for conv2d_pixels_all_filters and
+               // conv2d_input_grad_all_channels: 1 pixel x 8 registers (the deep CNN's 14-wide
+               // layers), 2 pixels x 4 and 1 x 4 (its 28-wide one).
+               conv_sq<5, 14, 64, 64, 2, 1, tenet::same>, conv_sq<4, 28, 32, 32, 2, 1, tenet::same>>;
 
 /// One max pooling: input H x W x C, window P, `Stride` (default: the window).
 template<std::size_t H, std::size_t W, std::size_t C, std::size_t P, class Stride = tenet::stride<P>>

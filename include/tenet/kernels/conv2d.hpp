@@ -229,8 +229,17 @@ TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* T
   std::size_t f = 0;
   for (; f + Blocks * L <= d.filters; f += Blocks * L)
     conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out, f, ih0, iw0, rows);
+  if constexpr (Blocks > 4) {
+    if (f + 4 * L <= d.filters) {
+      conv2d_pixels_vector<Arch, Pixels, 4>(d, in, weights, bias, out, f, ih0, iw0, rows);
+      f += 4 * L;
+    }
+  }
   if constexpr (Blocks > 2) {
-    for (; f + 2 * L <= d.filters; f += 2 * L) conv2d_pixels_vector<Arch, Pixels, 2>(d, in, weights, bias, out, f, ih0, iw0, rows);
+    if (f + 2 * L <= d.filters) {
+      conv2d_pixels_vector<Arch, Pixels, 2>(d, in, weights, bias, out, f, ih0, iw0, rows);
+      f += 2 * L;
+    }
   }
   if (f < d.filters) conv2d_pixels_vector<Arch, Pixels, 1>(d, in, weights, bias, out, f, ih0, iw0, rows);  // one register left
 }
@@ -694,6 +703,32 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_tile(const Dims& d, const float* TENE
     for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(gi + p * gi_step + c0 + b * L, acc[p][b]);
 }
 
+/// `Pixels` (1 or 2) pixels of conv2d_input_grad_tile with every channel, Pixels x 8 / Pixels
+/// registers at a time: the pixels a row leaves after its full tiles (see
+/// conv2d_pixels_all_filters). Same sums in the same order. Requires whole registers of
+/// channels.
+template <class Arch, std::size_t Pixels, class Dims>
+TENET_ALWAYS_INLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g,
+                                                        const float* TENET_RESTRICT wt, std::size_t row,
+                                                        float* TENET_RESTRICT gi) {
+  constexpr std::size_t L = simd::lanes<Arch>, Blocks = 8 / Pixels;
+  std::size_t c = 0;
+  for (; c + Blocks * L <= d.channels; c += Blocks * L) conv2d_input_grad_tile<Arch, Pixels, Blocks>(d, g, wt, row, gi, c);
+  if constexpr (Blocks > 4) {
+    if (c + 4 * L <= d.channels) {
+      conv2d_input_grad_tile<Arch, Pixels, 4>(d, g, wt, row, gi, c);
+      c += 4 * L;
+    }
+  }
+  if constexpr (Blocks > 2) {
+    if (c + 2 * L <= d.channels) {
+      conv2d_input_grad_tile<Arch, Pixels, 2>(d, g, wt, row, gi, c);
+      c += 2 * L;
+    }
+  }
+  for (; c < d.channels; c += L) conv2d_input_grad_tile<Arch, Pixels, 1>(d, g, wt, row, gi, c);
+}
+
 /// The same for fewer channels than lanes: one register over the zero-padded row of `wt`,
 /// of which the first `d.channels` lanes are added to grad_in.
 template <class Arch, class Dims>
@@ -900,12 +935,19 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
           continue;
         }
         // Channel blocks of 2 or 1 registers with 6 or 12 pixels: 12 accumulators (see the
-        // forward pass), the row's remainder in tiles of 2 and 1 pixels.
+        // forward pass), the row's remainder in tiles of 2 and 1 pixels; with whole pairs of
+        // channel registers, the remainder with all channels at once.
+        const bool pairs_of_registers = d.channels % (2 * L) == 0;
+        std::size_t rest_begin = cols.end;
         auto run_block = [&]<std::size_t Blocks>(std::size_t c) {
           constexpr std::size_t P = 12 / Blocks;
           std::size_t ow = cols.begin;
           for (; ow + P <= cols.end; ow += P)
             detail::conv2d_input_grad_tile<Arch, P, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
+          if (pairs_of_registers) {
+            rest_begin = ow;
+            return;
+          }
           for (; ow + 2 <= cols.end; ow += 2)
             detail::conv2d_input_grad_tile<Arch, 2, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
           if (ow < cols.end)
@@ -914,6 +956,12 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
         std::size_t c = 0;
         for (; c + 2 * L <= c_vector_end; c += 2 * L) run_block.template operator()<2>(c);
         for (; c < c_vector_end; c += L) run_block.template operator()<1>(c);
+        if (pairs_of_registers) {
+          std::size_t ow = rest_begin;
+          for (; ow + 2 <= cols.end; ow += 2)
+            detail::conv2d_input_grad_all_channels<Arch, 2>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
+          if (ow < cols.end) detail::conv2d_input_grad_all_channels<Arch, 1>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
+        }
         for (; c < d.channels; ++c)  // channels past the last full register
           for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
             const float* g = g_row + ow * d.filters;
