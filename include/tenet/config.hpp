@@ -8,9 +8,11 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TENET_ALWAYS_INLINE inline __attribute__((always_inline))
+#define TENET_NOINLINE __attribute__((noinline))
 #define TENET_RESTRICT __restrict__
 #else
 #define TENET_ALWAYS_INLINE inline
+#define TENET_NOINLINE
 #define TENET_RESTRICT
 #endif
 
