@@ -246,8 +246,10 @@ TENET_NOINLINE void conv2d_resident_run(const Dims& d, const float* TENET_RESTRI
 /// the row's tiles of 2 filter registers, a lone pixel would be 2 dependency chains, a
 /// quarter of what two FMA units of 4-cycle latency need; here it is 8 (its weights are
 /// FMA memory operands, each used once). Same sums in the same order as the row's tiles.
+/// Not inlined: inlined beside the row's tiles, it changed how g++ allocated their registers
+/// (LeNet-5's second layer, which never has pixels left, went 4.34 -> 5.0 us).
 template <class Arch, std::size_t Pixels, class Dims>
-TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
+TENET_NOINLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
                                                    const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
                                                    float* TENET_RESTRICT out, std::size_t ih0, std::size_t iw0,
                                                    tap_range rows) {
@@ -717,9 +719,9 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_tile(const Dims& d, const float* TENE
 /// `Pixels` (1 or 2) pixels of conv2d_input_grad_tile with every channel, Pixels x 8 / Pixels
 /// registers at a time: the pixels a row leaves after its full tiles (see
 /// conv2d_pixels_all_filters). Same sums in the same order. Requires whole registers of
-/// channels.
+/// channels. Not inlined, like conv2d_pixels_all_filters.
 template <class Arch, std::size_t Pixels, class Dims>
-TENET_ALWAYS_INLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g,
+TENET_NOINLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g,
                                                         const float* TENET_RESTRICT wt, std::size_t row,
                                                         float* TENET_RESTRICT gi) {
   constexpr std::size_t L = simd::lanes<Arch>, Blocks = 8 / Pixels;
