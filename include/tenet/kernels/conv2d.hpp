@@ -246,10 +246,8 @@ TENET_NOINLINE void conv2d_resident_run(const Dims& d, const float* TENET_RESTRI
 /// the row's tiles of 2 filter registers, a lone pixel would be 2 dependency chains, a
 /// quarter of what two FMA units of 4-cycle latency need; here it is 8 (its weights are
 /// FMA memory operands, each used once). Same sums in the same order as the row's tiles.
-/// Not inlined: inlined beside the row's tiles, it changed how g++ allocated their registers
-/// (LeNet-5's second layer, which never has pixels left, went 4.34 -> 5.0 us).
 template <class Arch, std::size_t Pixels, class Dims>
-TENET_NOINLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
+TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
                                                    const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
                                                    float* TENET_RESTRICT out, std::size_t ih0, std::size_t iw0,
                                                    tap_range rows) {
@@ -286,8 +284,19 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
   }
   // With whole pairs of filter registers, the pixels left after the row's full tiles go
   // with all filters at once (conv2d_pixels_all_filters); otherwise in tiles of 2 and 1
-  // pixels per block of filters.
-  const bool pairs_of_registers = d.filters % (2 * L) == 0;
+  // pixels per block of filters. With compile-time sizes (the row is then always the
+  // interior) that code exists only when pixels are left: beside the tiles of a layer that
+  // never has any (LeNet-5's second), it changed how g++ allocated the tiles' registers,
+  // 4.34 -> 5.0 us.
+  const bool pairs_of_registers = [&] {
+    if constexpr (is_static_conv2d_dims<Dims>::value) {
+      constexpr tap_range interior = interior_columns(Dims{});
+      constexpr std::size_t n = interior.end - interior.begin;
+      return Dims::filters % (2 * L) == 0 && n % interior_tile_pixels(n) != 0;
+    } else {
+      return d.filters % (2 * L) == 0;
+    }
+  }();
   std::size_t rest_begin = ow_end;
   // Tiles of Pixels x Blocks registers of filters (Pixels * Blocks accumulators), then the
   // row's remainder.
@@ -719,7 +728,7 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_tile(const Dims& d, const float* TENE
 /// `Pixels` (1 or 2) pixels of conv2d_input_grad_tile with every channel, Pixels x 8 / Pixels
 /// registers at a time: the pixels a row leaves after its full tiles (see
 /// conv2d_pixels_all_filters). Same sums in the same order. Requires whole registers of
-/// channels. Not inlined, like conv2d_pixels_all_filters.
+/// channels. Not inlined: the input gradient's loops measured faster without it inline.
 template <class Arch, std::size_t Pixels, class Dims>
 TENET_NOINLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g,
                                                         const float* TENET_RESTRICT wt, std::size_t row,
