@@ -67,6 +67,19 @@ void max_pool_forward(const Dims& d, const float* TENET_RESTRICT in, float* TENE
 
 namespace detail {
 
+/// The pixel of the window at `corner` whose channel `c` holds the maximum `m`: the first
+/// one, on ties; the window's first pixel when none equals `m` (only a NaN causes that).
+template <class Dims>
+TENET_ALWAYS_INLINE std::size_t window_argmax(const Dims& d, const float* TENET_RESTRICT in, float m, std::size_t corner,
+                                              std::size_t c) {
+  for (std::size_t ph = 0; ph < d.window_height; ++ph)
+    for (std::size_t pw = 0; pw < d.window_width; ++pw) {
+      const std::size_t p = corner + ph * d.in_width + pw;
+      if (in[p * d.channels + c] == m) return p;
+    }
+  return corner;
+}
+
 /// The max-pool gradient of one window, channels [c_begin, c_end): vectorized over channels
 /// with masks (after a ReLU most windows tie at zero, and a branch per input would often be
 /// mispredicted), then narrower registers, then scalars for the last few channels.
@@ -100,17 +113,7 @@ TENET_ALWAYS_INLINE void max_pool_backward_window(const Dims& d, const float* TE
       return max_pool_backward_window<simd::half_width_t<Arch>>(d, in, out, grad_out, grad_in, corner, o, c, c_end);
   }
   for (; c < c_end; ++c) {
-    const float m = out[o + c];
-    std::size_t arg = corner;
-    bool found = false;
-    for (std::size_t ph = 0; ph < d.window_height && !found; ++ph)
-      for (std::size_t pw = 0; pw < d.window_width && !found; ++pw) {
-        const std::size_t p = corner + ph * d.in_width + pw;
-        if (in[p * d.channels + c] == m) {
-          arg = p;
-          found = true;
-        }
-      }
+    const std::size_t arg = window_argmax(d, in, out[o + c], corner, c);
     grad_in[arg * d.channels + c] += grad_out[o + c];
   }
 }
@@ -153,17 +156,7 @@ TENET_ALWAYS_INLINE void max_pool_relu_backward_window(const Dims& d, const floa
       return max_pool_relu_backward_window<simd::half_width_t<Arch>>(d, in, out, grad_out, grad_in, corner, o, c, c_end);
   }
   for (; c < c_end; ++c) {
-    const float m = out[o + c];
-    std::size_t arg = corner;
-    bool found = false;
-    for (std::size_t ph = 0; ph < d.window_height && !found; ++ph)
-      for (std::size_t pw = 0; pw < d.window_width && !found; ++pw) {
-        const std::size_t p = corner + ph * d.in_width + pw;
-        if (in[p * d.channels + c] == m) {
-          arg = p;
-          found = true;
-        }
-      }
+    const std::size_t arg = window_argmax(d, in, out[o + c], corner, c);
     for (std::size_t ph = 0; ph < d.window_height; ++ph)
       for (std::size_t pw = 0; pw < d.window_width; ++pw) {
         const std::size_t p = corner + ph * d.in_width + pw;
