@@ -241,33 +241,42 @@ TENET_NOINLINE void conv2d_resident_run(const Dims& d, const float* TENET_RESTRI
   }
 }
 
+/// Calls `tile.template operator()<Blocks>(at)` over [0, extent), a whole number of L-wide
+/// registers: MaxBlocks registers at a time, then 4, 2 and 1 for what is left, so that a
+/// tile keeps as many independent accumulators as the extent allows.
+template <std::size_t L, std::size_t MaxBlocks, class Tile>
+TENET_ALWAYS_INLINE void in_register_blocks(std::size_t extent, Tile&& tile) {
+  std::size_t at = 0;
+  for (; at + MaxBlocks * L <= extent; at += MaxBlocks * L) tile.template operator()<MaxBlocks>(at);
+  if constexpr (MaxBlocks > 4) {
+    if (at + 4 * L <= extent) {
+      tile.template operator()<4>(at);
+      at += 4 * L;
+    }
+  }
+  if constexpr (MaxBlocks > 2) {
+    if (at + 2 * L <= extent) {
+      tile.template operator()<2>(at);
+      at += 2 * L;
+    }
+  }
+  for (; at < extent; at += L) tile.template operator()<1>(at);
+}
+
 /// `Pixels` (1 or 2) interior pixels with every filter, in tiles of Pixels x 8 / Pixels
 /// registers of filters: the few pixels left at the end of a row after its full tiles. In
 /// the row's tiles of 2 filter registers, a lone pixel would be 2 dependency chains, a
 /// quarter of what two FMA units of 4-cycle latency need; here it is 8 (its weights are
 /// FMA memory operands, each used once). Same sums in the same order as the row's tiles.
+/// Requires whole registers of filters.
 template <class Arch, std::size_t Pixels, class Dims>
 TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
                                                    const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
                                                    float* TENET_RESTRICT out, std::size_t ih0, std::size_t iw0,
                                                    tap_range rows) {
-  constexpr std::size_t L = simd::lanes<Arch>, Blocks = 8 / Pixels;
-  std::size_t f = 0;
-  for (; f + Blocks * L <= d.filters; f += Blocks * L)
+  in_register_blocks<simd::lanes<Arch>, 8 / Pixels>(d.filters, [&]<std::size_t Blocks>(std::size_t f) {
     conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out, f, ih0, iw0, rows);
-  if constexpr (Blocks > 4) {
-    if (f + 4 * L <= d.filters) {
-      conv2d_pixels_vector<Arch, Pixels, 4>(d, in, weights, bias, out, f, ih0, iw0, rows);
-      f += 4 * L;
-    }
-  }
-  if constexpr (Blocks > 2) {
-    if (f + 2 * L <= d.filters) {
-      conv2d_pixels_vector<Arch, Pixels, 2>(d, in, weights, bias, out, f, ih0, iw0, rows);
-      f += 2 * L;
-    }
-  }
-  if (f < d.filters) conv2d_pixels_vector<Arch, Pixels, 1>(d, in, weights, bias, out, f, ih0, iw0, rows);  // one register left
+  });
 }
 
 /// All filters of the output pixels [ow_begin, ow_end) of row `oh`, which are interior:
@@ -733,22 +742,9 @@ template <class Arch, std::size_t Pixels, class Dims>
 TENET_NOINLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g,
                                                         const float* TENET_RESTRICT wt, std::size_t row,
                                                         float* TENET_RESTRICT gi) {
-  constexpr std::size_t L = simd::lanes<Arch>, Blocks = 8 / Pixels;
-  std::size_t c = 0;
-  for (; c + Blocks * L <= d.channels; c += Blocks * L) conv2d_input_grad_tile<Arch, Pixels, Blocks>(d, g, wt, row, gi, c);
-  if constexpr (Blocks > 4) {
-    if (c + 4 * L <= d.channels) {
-      conv2d_input_grad_tile<Arch, Pixels, 4>(d, g, wt, row, gi, c);
-      c += 4 * L;
-    }
-  }
-  if constexpr (Blocks > 2) {
-    if (c + 2 * L <= d.channels) {
-      conv2d_input_grad_tile<Arch, Pixels, 2>(d, g, wt, row, gi, c);
-      c += 2 * L;
-    }
-  }
-  for (; c < d.channels; c += L) conv2d_input_grad_tile<Arch, Pixels, 1>(d, g, wt, row, gi, c);
+  in_register_blocks<simd::lanes<Arch>, 8 / Pixels>(d.channels, [&]<std::size_t Blocks>(std::size_t c) {
+    conv2d_input_grad_tile<Arch, Pixels, Blocks>(d, g, wt, row, gi, c);
+  });
 }
 
 /// The same for fewer channels than lanes: one register over the zero-padded row of `wt`,
