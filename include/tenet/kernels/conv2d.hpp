@@ -785,6 +785,48 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_tile(const Dims& d, const float
   for (std::size_t p = 0; p < Pixels; ++p) simd::store<Arch>(gi + p * gi_step, acc[p]);
 }
 
+/// Largest tile of conv2d_input_grad_short_tile: 12 accumulators, the weight register and
+/// the broadcast output gradient in AVX2's 16 registers.
+inline constexpr std::size_t short_tile_max_pixels = 12;
+
+/// One row of output pixels [cols) of the input gradient with fewer channels than lanes, in
+/// tiles of conv2d_input_grad_short_tile as wide as the registers allow: a row of up to 12
+/// pixels in one tile, longer rows in tiles of equal size. A tile's accumulators are chains
+/// of one FMA per filter, so a pixel left on its own (2 chains) costs as much as a tile of
+/// 8: LeNet-5's second layer, 10 pixels a row, ran as a tile of 8 and two pixels alone.
+/// A tile whose last register would end past grad_in is cut short there (the last pixel of
+/// the last rows then runs alone).
+template <class Arch, class Dims, class PixelAt>
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_row(const Dims& d, const float* TENET_RESTRICT g_row,
+                                                     const float* TENET_RESTRICT wt, std::size_t row, tap_range cols,
+                                                     PixelAt gi_at, const float* grad_in_end) {
+  constexpr std::size_t L = simd::lanes<Arch>, P = short_tile_max_pixels;
+  std::size_t ow = cols.begin;
+  while (ow < cols.end) {
+    const std::size_t left = cols.end - ow;
+    std::size_t n = left <= P ? left : left < 2 * P ? (left + 1) / 2 : P;
+    while (n > 1 && gi_at(ow + n - 1) + L > grad_in_end) --n;
+    const float* g = g_row + ow * d.filters;
+    float* gi = gi_at(ow);
+    const auto tile = [&]<std::size_t Pixels>() { conv2d_input_grad_short_tile<Arch, Pixels>(d, g, wt, row, gi); };
+    switch (n) {
+      case 2: tile.template operator()<2>(); break;
+      case 3: tile.template operator()<3>(); break;
+      case 4: tile.template operator()<4>(); break;
+      case 5: tile.template operator()<5>(); break;
+      case 6: tile.template operator()<6>(); break;
+      case 7: tile.template operator()<7>(); break;
+      case 8: tile.template operator()<8>(); break;
+      case 9: tile.template operator()<9>(); break;
+      case 10: tile.template operator()<10>(); break;
+      case 11: tile.template operator()<11>(); break;
+      case 12: tile.template operator()<12>(); break;
+      default: conv2d_input_grad_short<Arch>(d, g, wt, row, gi); break;
+    }
+    ow += n;
+  }
+}
+
 /// Weight gradient of a single-channel, stride-1 convolution, vectorized over pixels like
 /// its forward pass: grad_w[tap][f] += sum over pixels of x[pixel + tap] * g[pixel][f], with
 /// the output gradient transposed to [F][pixels] in `scratch` so both operands are rows.
@@ -944,12 +986,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
         const float* g_row = grad_out + oh * d.out_width * d.filters;
         auto gi_at = [&](std::size_t ow) { return gi_row + (ow * d.stride_width + kw - d.pad_left) * d.channels; };
         if (d.channels < L) {
-          // Tiles of 8 pixels while their last register stays inside grad_in.
-          constexpr std::size_t P = 8;
-          std::size_t ow = cols.begin;
-          for (; ow + P <= cols.end && gi_at(ow + P - 1) + L <= grad_in_end; ow += P)
-            detail::conv2d_input_grad_short_tile<Arch, P>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
-          for (; ow < cols.end; ++ow) detail::conv2d_input_grad_short<Arch>(d, g_row + ow * d.filters, wt, row, gi_at(ow));
+          detail::conv2d_input_grad_short_row<Arch>(d, g_row, wt, row, cols, gi_at, grad_in_end);
           continue;
         }
         // Channel blocks of 2 or 1 registers with 6 or 12 pixels: 12 accumulators (see the
