@@ -215,6 +215,63 @@ TEST_CASE("training's fused and skipped layers give the bits of every layer run 
 }
 
 namespace {
+/// `count` examples through training's backward pass with the dense layers' weight gradients
+/// deferred to groups (backward_deferring, add_deferred_weight_gradients, as the trainer runs
+/// them) against one plain backward pass per example: the same bits.
+template <class Net>
+void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t seed) {
+  using namespace tenet;
+  using loss_t = typename tenet::detail::resolve_loss<cross_entropy, tensor<float, typename Net::output_shape>>::type;
+  using pass = tenet::detail::backprop<Net, loss_t>;
+  Net net;
+  net.initialize(seed);
+  const float* params = net.parameter_storage().data();
+  std::vector<tensor<float, typename Net::input_shape>> xs(count);
+  tenet::detail::random_generator rng(seed + 1);
+  for (auto& x : xs)
+    for (float& v : x) v = rng.uniform(-1.0f, 1.0f);
+  tenet::detail::aligned_floats ws(pass::layout::workspace_floats), want(Net::storage_size), grad(Net::storage_size);
+  std::fill_n(want.data(), Net::storage_size, 0.0f);
+  std::fill_n(grad.data(), Net::storage_size, 0.0f);
+  for (std::size_t j = 0; j < count; ++j) {
+    const unsigned label = static_cast<unsigned>(j % Net::output_shape::size);
+    pass::forward(params, xs[j].data(), ws.data(), true, 0);
+    pass::backward(params, xs[j].data(), label, ws.data(), want.data());
+  }
+  for (std::size_t j = 0; j < count; ++j) {
+    const unsigned label = static_cast<unsigned>(j % Net::output_shape::size);
+    const std::size_t slot = j % tenet::detail::deferred_examples;
+    pass::forward(params, xs[j].data(), ws.data(), true, 0);
+    pass::backward_deferring(params, xs[j].data(), label, ws.data(), grad.data(), slot);
+    if (slot + 1 == tenet::detail::deferred_examples || j + 1 == count) pass::add_deferred_weight_gradients(ws.data(), grad.data(), slot + 1);
+  }
+  std::size_t differing = 0, zero = 0;
+  for (std::size_t k = 0; k < Net::storage_size; ++k) {
+    if (std::bit_cast<std::uint32_t>(want.data()[k]) != std::bit_cast<std::uint32_t>(grad.data()[k])) ++differing;
+    if (want.data()[k] == 0.0f) ++zero;
+  }
+  INFO(differing << " of " << Net::storage_size << " gradient values differ");
+  REQUIRE(differing == 0);
+  REQUIRE(zero < Net::storage_size / 2);  // the comparison is not between two empty gradients
+}
+}  // namespace
+
+TEST_CASE("training's deferred dense weight gradients give the bits of one backward pass per example",
+          "[gradients][network][deferred]") {
+  using namespace tenet;
+  // The seed CNN's pattern: a 10-unit dense layer (interleaved kernels), 11 examples = a
+  // group of 8 and one of 3.
+  require_deferred_weight_gradients_match<
+      network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, flatten, dense<10>, softmax>>(11, 3);
+  // A dense layer first (its input is the example), one too large to defer (72,000 weights)
+  // between two that do, 5 examples (one group, not full).
+  using mixed = network<input<64>, dense<24>, relu, dense<3000>, tenet::tanh, dense<3>, softmax>;
+  static_assert(mixed::bound_layer<0>::defer_weight_gradients && !mixed::bound_layer<2>::defer_weight_gradients &&
+                mixed::bound_layer<4>::defer_weight_gradients);
+  require_deferred_weight_gradients_match<mixed>(5, 9);
+}
+
+namespace {
 // A layer whose backward is deliberately wrong (it forgets the factor 2 of y = 2x): the
 // checker must report it, or it proves nothing.
 struct doubling {

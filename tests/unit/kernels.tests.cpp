@@ -630,6 +630,51 @@ TEMPLATE_LIST_TEST_CASE("dense_backward matches the reference gradients", "[kern
     check_dense_backward<fallback_arch>(tenet::kernels::dense_dims{N, U}, N, U);
 }
 
+/// Training's split of dense_backward (train/backprop.hpp): the input and bias gradients per
+/// example (dense_backward_input), the weight gradients of `count` examples at once
+/// (dense_weight_gradients), against `count` dense_backward calls: the same bits.
+template<class Arch, class Dims>
+void check_dense_deferred(const Dims& d, std::size_t count) {
+    INFO("arch " << Arch::name() << ", " << count << " examples");
+    const std::size_t n = d.inputs, u = d.units;
+    const std::vector<float> x = random_values(count * n, 51), w = random_values(n * u, 52), g = random_values(count * u, 53),
+                             start = random_values(n * u, 54);
+    std::vector<float> want_gi(count * n), want_gw = start, want_gb(u, 0.5f);
+    for (std::size_t e = 0; e < count; ++e)
+        tenet::kernels::dense_backward<Arch>(d, x.data() + e * n, w.data(), g.data() + e * u, want_gi.data() + e * n,
+                                             want_gw.data(), want_gb.data());
+    std::vector<float> gi = poisoned(count * n), gw = poisoned(n * u), gb = poisoned(u);
+    std::copy(start.begin(), start.end(), gw.begin());
+    std::fill_n(gb.begin(), u, 0.5f);
+    for (std::size_t e = 0; e < count; ++e)
+        tenet::kernels::dense_backward_input<Arch>(d, w.data(), g.data() + e * u, gi.data() + e * n, gb.data());
+    tenet::kernels::dense_weight_gradients<Arch>(d, x.data(), g.data(), count, gw.data());
+    CHECK(untouched_guard(gi, count * n));
+    CHECK(untouched_guard(gw, n * u));
+    CHECK(untouched_guard(gb, u));
+    CHECK(tenet::test::identical(head(gb, u), want_gb));
+    if constexpr (std::is_same_v<Arch, default_arch>) {
+        CHECK(tenet::test::identical(head(gi, count * n), want_gi));
+        CHECK(tenet::test::identical(head(gw, n * u), want_gw));
+    } else {
+        // SSE2 has no FMA instruction (see check_dense_batch).
+        check_close(head(gi, count * n), want_gi, tenet::test::for_sum_of(u));
+        check_close(head(gw, n * u), want_gw, tenet::test::for_sum_of(count + 1));
+    }
+}
+
+TEMPLATE_LIST_TEST_CASE("dense_backward_input and dense_weight_gradients give dense_backward's bits",
+                        "[kernels][dense][backward][deferred]", tenet::test::dense_cases) {
+    constexpr std::size_t N = TestType::inputs, U = TestType::units;
+    INFO(TestType::name());
+    for (std::size_t count : {1, 3, 8, 13}) {  // 13: a sweep of 8 examples, then 5
+        check_dense_deferred<default_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
+        check_dense_deferred<fallback_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
+        check_dense_deferred<default_arch>(tenet::kernels::dense_dims{N, U}, count);
+        check_dense_deferred<fallback_arch>(tenet::kernels::dense_dims{N, U}, count);
+    }
+}
+
 // --- element-wise ---------------------------------------------------------------------------
 
 /// Random values in [-6, 6] followed by edge cases: zeros, large magnitudes where tanh and

@@ -342,7 +342,7 @@ TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_R
   for (std::size_t i = begin; i < end; ++i) {
     const float* w = weights + i * d.units;
     float* gw = WeightGradients ? grad_weights + i * d.units : nullptr;
-    const V xv(x[i]);
+    const V xv(WeightGradients ? x[i] : 0.0f);
     V dot(0.0f);
     for (std::size_t u = 0; u < vector_end; u += L) {
       const V gv = simd::load<Arch>(grad_out + u);
@@ -358,6 +358,43 @@ TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_R
   }
 }
 
+/// The input gradients of rows [i, i + Rows) of dense_backward_rows (WeightGradients =
+/// false) at once: each row's dot product is one chain of FMAs over its unit registers, a
+/// chain per row in the same order, so the same bits; but the chains of Rows rows run side by
+/// side and share each load of the output gradient. One row at a time, a 128-unit layer's
+/// row was a chain of 16 dependent FMAs (64 cycles).
+template <class Arch, std::size_t Rows, class Dims>
+TENET_ALWAYS_INLINE void dense_input_gradient_rows(const Dims& d, const float* TENET_RESTRICT weights,
+                                                   const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                                                   std::size_t i) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t vector_end = d.units - d.units % L;
+  const float* w = weights + i * d.units;
+  V dot[Rows];
+  for (auto& v : dot) v = V(0.0f);
+  for (std::size_t u = 0; u < vector_end; u += L) {
+    const V gv = simd::load_to_register<Arch>(grad_out + u);
+    for (std::size_t r = 0; r < Rows; ++r) dot[r] = xsimd::fma(simd::load<Arch>(w + r * d.units + u), gv, dot[r]);
+  }
+  for (std::size_t r = 0; r < Rows; ++r) {
+    float dot_tail = 0.0f;
+    for (std::size_t u = vector_end; u < d.units; ++u) dot_tail = std::fma(w[r * d.units + u], grad_out[u], dot_tail);
+    grad_in[i + r] = simd::reduce_sum<Arch>(dot[r]) + dot_tail;
+  }
+}
+
+/// Input gradients of rows [begin, end): dense_input_gradient_rows 8 rows at a time.
+template <class Arch, class Dims>
+TENET_ALWAYS_INLINE void dense_input_gradient(const Dims& d, const float* TENET_RESTRICT weights,
+                                              const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                                              std::size_t begin, std::size_t end) {
+  constexpr std::size_t rows = 8;
+  std::size_t i = begin;
+  for (; i + rows <= end; i += rows) dense_input_gradient_rows<Arch, rows>(d, weights, grad_out, grad_in, i);
+  for (; i < end; ++i) dense_input_gradient_rows<Arch, 1>(d, weights, grad_out, grad_in, i);
+}
+
 /// dense_backward for the layers dense_forward_interleaved runs (few units, not a multiple of
 /// the lanes: 10 classes), L inputs at a time. Their L x Units weight gradients are Units
 /// whole registers, each updated with the inputs spread to match (as in the forward pass) times
@@ -366,7 +403,7 @@ TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_R
 /// the same bits). With more units than lanes but fewer than two registers, the L input
 /// gradients are L dot products of a row's two overlapping registers, added up across with
 /// one xsimd::haddp instead of one horizontal sum per input.
-template <class Arch, std::size_t In, std::size_t Units, std::size_t... K>
+template <class Arch, bool WeightGradients, std::size_t In, std::size_t Units, std::size_t... K>
 TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
                                                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
                                                     float* TENET_RESTRICT grad_weights, std::index_sequence<K...>) {
@@ -375,7 +412,8 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
   constexpr std::size_t vector_end = In - In % L;
   constexpr bool rows_of_two_registers = Units > L && Units < 2 * L;
   alignas(64) float repeated[Units * L];  // grad_out with period Units: register K meets units (K L + j) % Units
-  for (std::size_t t = 0; t < Units * L; ++t) repeated[t] = grad_out[t % Units];
+  if constexpr (WeightGradients)
+    for (std::size_t t = 0; t < Units * L; ++t) repeated[t] = grad_out[t % Units];
   // With rows of two registers: grad_out's first L units, and the units of a row's second
   // register (Units - L ... Units - 1) that the first did not cover, the others zero.
   V g_head(0.0f), g_tail(0.0f);
@@ -386,11 +424,13 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
     g_tail = simd::load<Arch>(tail_lanes);
   }
   for (std::size_t i = 0; i < vector_end; i += L) {
-    const V xv = simd::load_to_register<Arch>(x + i);
-    float* gw = grad_weights + i * Units;
-    ((simd::store<Arch>(gw + K * L, xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
-                                                simd::load<Arch>(repeated + K * L), simd::load<Arch>(gw + K * L)))),
-     ...);
+    if constexpr (WeightGradients) {
+      const V xv = simd::load_to_register<Arch>(x + i);
+      float* gw = grad_weights + i * Units;
+      ((simd::store<Arch>(gw + K * L, xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+                                                  simd::load<Arch>(repeated + K * L), simd::load<Arch>(gw + K * L)))),
+       ...);
+    }
     if (grad_in == nullptr) continue;
     if constexpr (rows_of_two_registers) {
       V dots[L];
@@ -400,13 +440,135 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
       }
       simd::store<Arch>(grad_in + i, xsimd::haddp(dots));
     } else {
-      dense_backward_rows<Arch, false>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights, i, i + L);
+      dense_input_gradient_rows<Arch, L>(static_dense_dims<In, Units>{}, weights, grad_out, grad_in, i);
     }
   }
-  dense_backward_rows<Arch>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights, vector_end, In);
+  dense_backward_rows<Arch, WeightGradients>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights,
+                                             vector_end, In);
+}
+
+/// How many examples dense_weight_gradients takes in one sweep over the weight gradients
+/// (the operands of one sweep stay in L1: 8 x 3136 inputs are 100 KB, in L2).
+inline constexpr std::size_t weight_gradient_sweep = 8;
+
+/// dense_weight_gradients for the layers dense_forward_interleaved runs: L inputs' weight
+/// gradients, Units registers, stay in registers while each example adds its products (the
+/// inputs spread as in the forward pass, the output gradient repeated with period Units).
+template <class Arch, std::size_t In, std::size_t Units, std::size_t... K>
+TENET_ALWAYS_INLINE void dense_weight_gradients_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT g,
+                                                            std::size_t count, float* TENET_RESTRICT grad_weights,
+                                                            std::index_sequence<K...>) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  constexpr std::size_t vector_end = In - In % L;
+  alignas(64) float repeated[weight_gradient_sweep][Units * L];  // example e's g with period Units
+  for (std::size_t e = 0; e < count; ++e)
+    for (std::size_t t = 0; t < Units * L; ++t) repeated[e][t] = g[e * Units + t % Units];
+  for (std::size_t i = 0; i < vector_end; i += L) {
+    float* gw = grad_weights + i * Units;
+    V acc[Units] = {simd::load<Arch>(gw + K * L)...};
+    for (std::size_t e = 0; e < count; ++e) {
+      const V xv = simd::load_to_register<Arch>(x + e * In + i);
+      ((acc[K] = xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+                            simd::load<Arch>(repeated[e] + K * L), acc[K])),
+       ...);
+    }
+    (simd::store<Arch>(gw + K * L, acc[K]), ...);
+  }
+  for (std::size_t i = vector_end; i < In; ++i)
+    for (std::size_t u = 0; u < Units; ++u) {
+      float sum = grad_weights[i * Units + u];
+      for (std::size_t e = 0; e < count; ++e) sum = std::fma(x[e * In + i], g[e * Units + u], sum);
+      grad_weights[i * Units + u] = sum;
+    }
+}
+
+/// Rows [i, i + Rows) x Registers registers of units from `u` of dense_weight_gradients, in
+/// registers while every example adds its products: per example Registers loads of its
+/// output gradient and Rows broadcasts of its inputs for Rows x Registers FMAs.
+template <class Arch, std::size_t Rows, std::size_t Registers, class Dims>
+TENET_ALWAYS_INLINE void dense_weight_gradient_tile(const Dims& d, const float* TENET_RESTRICT x,
+                                                    const float* TENET_RESTRICT g, std::size_t count,
+                                                    float* TENET_RESTRICT grad_weights, std::size_t i, std::size_t u) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  V acc[Rows][Registers];
+  for (std::size_t r = 0; r < Rows; ++r)
+    for (std::size_t k = 0; k < Registers; ++k) acc[r][k] = simd::load<Arch>(grad_weights + (i + r) * d.units + u + k * L);
+  for (std::size_t e = 0; e < count; ++e) {
+    V gv[Registers];
+    for (std::size_t k = 0; k < Registers; ++k) gv[k] = simd::load_to_register<Arch>(g + e * d.units + u + k * L);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const V xv(x[e * d.inputs + i + r]);
+      for (std::size_t k = 0; k < Registers; ++k) acc[r][k] = xsimd::fma(xv, gv[k], acc[r][k]);
+    }
+  }
+  for (std::size_t r = 0; r < Rows; ++r)
+    for (std::size_t k = 0; k < Registers; ++k) simd::store<Arch>(grad_weights + (i + r) * d.units + u + k * L, acc[r][k]);
+}
+
+/// Rows [i, i + Rows) of dense_weight_gradients: pairs of unit registers, a last single
+/// register, then the units past the last whole register one FMA at a time.
+template <class Arch, std::size_t Rows, class Dims>
+TENET_ALWAYS_INLINE void dense_weight_gradient_rows(const Dims& d, const float* TENET_RESTRICT x,
+                                                    const float* TENET_RESTRICT g, std::size_t count,
+                                                    float* TENET_RESTRICT grad_weights, std::size_t i) {
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t vector_end = d.units - d.units % L;
+  std::size_t u = 0;
+  for (; u + 2 * L <= vector_end; u += 2 * L) dense_weight_gradient_tile<Arch, Rows, 2>(d, x, g, count, grad_weights, i, u);
+  if (u < vector_end) dense_weight_gradient_tile<Arch, Rows, 1>(d, x, g, count, grad_weights, i, u);
+  for (std::size_t r = i; r < i + Rows; ++r)
+    for (u = vector_end; u < d.units; ++u) {
+      float sum = grad_weights[r * d.units + u];
+      for (std::size_t e = 0; e < count; ++e) sum = std::fma(x[e * d.inputs + r], g[e * d.units + u], sum);
+      grad_weights[r * d.units + u] = sum;
+    }
 }
 
 }  // namespace detail
+
+/// The input and bias gradients of dense_backward, without the weight gradients: training
+/// computes those for several examples at once (dense_weight_gradients). The same bits as
+/// dense_backward's.
+template <class Arch, class Dims>
+void dense_backward_input(const Dims& d, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
+                          float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_bias) {
+  for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
+  if (grad_in == nullptr) return;
+  if constexpr (dense_uses_interleaved<Arch, Dims>) {
+    detail::dense_backward_interleaved<Arch, false, Dims::inputs, Dims::units>(
+        nullptr, weights, grad_out, grad_in, nullptr, std::make_index_sequence<Dims::units>{});
+  } else {
+    detail::dense_input_gradient<Arch>(d, weights, grad_out, grad_in, 0, d.inputs);
+  }
+}
+
+/// The weight gradients of `count` examples: grad_weights [inputs][units] += sum over e of
+/// x_e^T g_e, x [count][inputs], g [count][units]. Each weight's gradient adds its examples'
+/// products one FMA at a time in example order, so the result has the bits of `count`
+/// dense_backward calls; but the weight gradients are read and written once per 8 examples
+/// instead of once per example (a 3136 -> 10 layer's are 125 KB, LeNet-5's 400 -> 120 192 KB:
+/// one example's pass was bound by that traffic).
+template <class Arch, class Dims>
+void dense_weight_gradients(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT g, std::size_t count,
+                            float* TENET_RESTRICT grad_weights) {
+  constexpr std::size_t sweep = detail::weight_gradient_sweep;
+  for (std::size_t e = 0; e < count; e += sweep) {
+    const std::size_t n = std::min(sweep, count - e);
+    const float* xe = x + e * d.inputs;
+    const float* ge = g + e * d.units;
+    if constexpr (dense_uses_interleaved<Arch, Dims>) {
+      detail::dense_weight_gradients_interleaved<Arch, Dims::inputs, Dims::units>(xe, ge, n, grad_weights,
+                                                                                  std::make_index_sequence<Dims::units>{});
+    } else {
+      constexpr std::size_t rows = 4;
+      std::size_t i = 0;
+      for (; i + rows <= d.inputs; i += rows) detail::dense_weight_gradient_rows<Arch, rows>(d, xe, ge, n, grad_weights, i);
+      for (; i < d.inputs; ++i) detail::dense_weight_gradient_rows<Arch, 1>(d, xe, ge, n, grad_weights, i);
+    }
+  }
+}
 
 /// Gradients of y = x W + b for one example: accumulates x^T g into `grad_weights`
 /// [inputs][units] and g into `grad_bias`; when `grad_in` is not null, writes W g into it.
@@ -416,7 +578,7 @@ void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* T
                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
-    detail::dense_backward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, grad_out, grad_in, grad_weights,
+    detail::dense_backward_interleaved<Arch, true, Dims::inputs, Dims::units>(x, weights, grad_out, grad_in, grad_weights,
                                                                         std::make_index_sequence<Dims::units>{});
   } else {
     detail::dense_backward_rows<Arch>(d, x, weights, grad_out, grad_in, grad_weights, 0, d.inputs);

@@ -35,6 +35,15 @@ constexpr std::size_t state_count_of() {
   return n;
 }
 
+/// A bound layer whose weight gradients training computes for several examples at once
+/// (dense: backward_input per example, weight_gradients per group; see backprop).
+template <class Bound>
+inline constexpr bool defers_weight_gradients =
+    requires { &Bound::template weight_gradients<simd::default_arch>; &Bound::template backward_input<simd::default_arch>; };
+
+/// How many examples' operands a workspace keeps for the deferred weight gradients.
+inline constexpr std::size_t deferred_examples = 8;
+
 /// A bound layer whose output is its input in training too (flatten, expect): it gets no
 /// output of its own and its backward pass is skipped.
 template <class Bound>
@@ -120,9 +129,14 @@ struct training_layout {
   static constexpr auto offsets(std::index_sequence<I...>) {
     constexpr std::size_t outputs[] = {round_to_line(Net::template layer_output_shape<I>::size)..., 0};
     constexpr std::size_t states[] = {round_to_line(state_count_of<typename Net::template bound_layer<I>>())..., 0};
+    constexpr bool defers[] = {defers_weight_gradients<typename Net::template bound_layer<I>>..., false};
+    constexpr std::size_t inputs[] = {Net::template bound_layer<I>::input_shape::size..., 0};
+    constexpr std::size_t outputs_of[] = {Net::template layer_output_shape<I>::size..., 0};
     struct result {
       std::array<std::size_t, depth + 1> output{};
       std::array<std::size_t, depth + 1> state{};
+      std::array<std::size_t, depth + 1> deferred_in{};    // deferred_examples inputs of the layer
+      std::array<std::size_t, depth + 1> deferred_grad{};  // and their output gradients
       std::size_t total = 0;
     } r{};
     std::size_t at = 0;
@@ -136,7 +150,14 @@ struct training_layout {
       r.state[i] = at;
       at += states[i];
     }
-    r.output[depth] = r.state[depth] = at;
+    for (std::size_t i = 0; i < depth; ++i)
+      if (defers[i]) {
+        r.deferred_in[i] = at;
+        at += round_to_line(deferred_examples * inputs[i]);
+        r.deferred_grad[i] = at;
+        at += round_to_line(deferred_examples * outputs_of[i]);
+      }
+    r.output[depth] = r.state[depth] = r.deferred_in[depth] = r.deferred_grad[depth] = at;
     r.total = at;
     return r;
   }
@@ -226,6 +247,28 @@ struct backprop {
   /// Backward pass after `forward`: accumulates every parameter's gradient into `grad`
   /// (laid out like the network's parameter storage).
   static void backward(const float* params, const float* x, const target_type& target, float* workspace, float* grad) {
+    backward_deferring(params, x, target, workspace, grad, 0);
+    add_deferred_weight_gradients(workspace, grad, 1);
+  }
+
+  /// Adds the weight gradients `backward_deferring` left for the examples in slots [0, count)
+  /// to `grad`, example by example in slot order: the bits of calling `backward` on each.
+  static void add_deferred_weight_gradients(const float* workspace, float* grad, std::size_t count) {
+    boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<backward_top>), [&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      using B = typename Net::template bound_layer<I>;
+      if constexpr (!plan::backward_skipped[I] && defers_weight_gradients<B>)
+        B::template weight_gradients<Arch>(workspace + layout::table.deferred_in[I], workspace + layout::table.deferred_grad[I],
+                                           count, grad + Net::weight_offset(I));
+    });
+  }
+
+  /// `backward`, except that the layers that defer their weight gradients (dense) only keep
+  /// this example's input and output gradient, in slot `slot` (< deferred_examples) of the
+  /// workspace, for add_deferred_weight_gradients: a dense layer's weight gradients are then
+  /// read and written once per group of examples instead of once per example.
+  static void backward_deferring(const float* params, const float* x, const target_type& target, float* workspace, float* grad,
+                                 std::size_t slot) {
     // Layers may use their state region as scratch during backward (see state_count_of).
     float* buffers[2] = {workspace + layout::table.total, workspace + layout::table.total + layout::gradient_buffer};
     constexpr std::size_t top = backward_top;
@@ -242,11 +285,17 @@ struct backprop {
       float* grad_in = I == 0 ? nullptr : buffers[(k + 1) % 2];
       const float* in = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
       const float* out = workspace + layout::table.output[I];
-      if constexpr (plan::template absorbs_relu_backward<I>())
+      if constexpr (plan::template absorbs_relu_backward<I>()) {
         B::template backward_through_relu<Arch>(in, out, grad_out, grad_in);
-      else
+      } else if constexpr (defers_weight_gradients<B>) {
+        constexpr std::size_t inputs = B::input_shape::size, units = B::output_shape::size;
+        std::copy_n(in, inputs, workspace + layout::table.deferred_in[I] + slot * inputs);
+        std::copy_n(grad_out, units, workspace + layout::table.deferred_grad[I] + slot * units);
+        B::template backward_input<Arch>(params + Net::weight_offset(I), grad_out, grad_in, grad + Net::bias_offset(I));
+      } else {
         B::template backward<Arch>(params + Net::weight_offset(I), in, out, grad_out, grad_in, grad + Net::weight_offset(I),
                                    grad + Net::bias_offset(I), workspace + layout::table.state[I]);
+      }
     });
   }
 

@@ -8,7 +8,9 @@
 /// what is computed, so the same seed gives bit-identical weights on 1, 2 or 64 threads.
 ///
 /// Threads: the chunks are dealt out in contiguous runs, one per thread ("lanes"); a lane's
-/// examples share one workspace, which so stays in its core's cache.
+/// examples share one workspace, which so stays in its core's cache. Within a chunk the dense
+/// layers' weight gradients are added once per 8 examples (backprop::backward_deferring),
+/// each weight's in example order: the same bits as one example at a time.
 ///
 /// Memory: every buffer (per-lane workspaces, per-chunk gradients, optimizer state, the weight
 /// snapshot) is allocated by the constructor and `fit`'s set-up; the batch loop allocates
@@ -310,11 +312,15 @@ class trainer {
       std::fill_n(g, Net::storage_size, 0.0f);
       float* ws = workspaces_[lane].data();
       const std::size_t end = std::min(count, (c + 1) * chunk);
+      // The dense layers' weight gradients wait for groups of deferred_examples examples
+      // (backprop::backward_deferring): the same sums in the same order.
       for (std::size_t j = c * chunk; j < end; ++j) {
         const std::size_t idx = order[j];
+        const std::size_t slot = (j - c * chunk) % detail::deferred_examples;
         pass::forward(params, x[idx].data(), ws, true, pass::mix(noise, j));
         outcomes_[j] = pass::score(ws, y[idx]);
-        pass::backward(params, x[idx].data(), y[idx], ws, g);
+        pass::backward_deferring(params, x[idx].data(), y[idx], ws, g, slot);
+        if (slot + 1 == detail::deferred_examples || j + 1 == end) pass::add_deferred_weight_gradients(ws, g, slot + 1);
       }
     });
     detail::batch_result result{0.0, 0};
