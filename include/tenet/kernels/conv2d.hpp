@@ -827,53 +827,108 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_row(const Dims& d, const float*
   }
 }
 
-/// Weight gradient of a single-channel, stride-1 convolution, vectorized over pixels like
-/// its forward pass: grad_w[tap][f] += sum over pixels of x[pixel + tap] * g[pixel][f], with
-/// the output gradient transposed to [F][pixels] in `scratch` so both operands are rows.
+/// Taps per pass of conv2d_single_channel_weight_grad: two neighbouring taps of a kernel row
+/// share each output gradient register (up to 6 filters: 12 accumulators, 2 inputs and the
+/// gradient in AVX2's 16 registers).
+constexpr std::size_t single_channel_taps_per_pass(std::size_t filters) { return filters <= 6 ? 2 : 1; }
+
+/// The copies a single-channel weight gradient works on (conv2d_single_channel_weight_grad):
+/// the output gradient transposed to [F][OH][row], each row zero-padded to whole registers,
+/// and the input zero-padded so that every tap reaches every pixel of those rows.
 template <class Arch, class Dims>
-void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT grad_out,
-                                       float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT scratch) {
+struct single_channel_copies {
+  static constexpr std::size_t L = simd::lanes<Arch>;
+  std::size_t row, gradient_floats, width, height;
+  constexpr explicit single_channel_copies(const Dims& d)
+      : row((d.out_width + L - 1) / L * L),
+        gradient_floats(d.filters * d.out_height * row),
+        width(row + d.kernel_width - 1),
+        height((d.out_height - 1) * d.stride_height + d.kernel_height) {}
+  constexpr std::size_t floats() const { return gradient_floats + width * height; }
+};
+
+/// Taps kw0 .. kw0 + Taps - 1 of kernel row kh of conv2d_single_channel_weight_grad: each
+/// gradient register loaded is used by Taps accumulators (one tap alone: 7 loads per 6 FMAs,
+/// and 6 chains of 4-cycle FMAs). The padded lanes of a row add 0 x 0.
+template <class Arch, std::size_t Taps, class Dims>
+TENET_ALWAYS_INLINE void conv2d_single_channel_tap_pass(const Dims& d, const single_channel_copies<Arch, Dims>& copies,
+                                                        const float* TENET_RESTRICT padded, const float* TENET_RESTRICT g_t,
+                                                        float* TENET_RESTRICT grad_weights, std::size_t kh, std::size_t kw0) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t max_f = single_channel_max_filters;
-  const std::size_t pixels = d.out_height * d.out_width;
-  for (std::size_t p = 0; p < pixels; ++p)
-    for (std::size_t f = 0; f < d.filters; ++f) scratch[f * pixels + p] = grad_out[p * d.filters + f];
-  alignas(64) float lane_index[L];
-  for (std::size_t j = 0; j < L; ++j) lane_index[j] = static_cast<float>(j);
-  const V lanes_in_order = V::load_aligned(lane_index);  // 0, 1, ..., L - 1
-  for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
-    const tap_range rows = outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
-    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
-      const tap_range cols = outputs_reaching(kw, d.pad_left, 1, d.in_width, d.out_width);
-      const std::size_t n = cols.end - cols.begin, full = n - n % L;
-      // The row's last n - full pixels: with a row of at least one register, the register
-      // ending at the row's end with the lanes already counted zeroed (LeNet-5's first layer:
-      // 4 of 28 pixels, which one at a time cost as much as the other 24); else one by one.
-      const bool masked_tail = n > full && n >= L;
-      const auto new_lanes = lanes_in_order >= V(static_cast<float>(L - (n - full)));
-      V acc[max_f];
-      float tail[max_f] = {};
-      for (std::size_t f = 0; f < d.filters; ++f) acc[f] = V(0.0f);
-      for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
-        const float* x = in + (oh * d.stride_height + kh - d.pad_top) * d.in_width + cols.begin + kw - d.pad_left;
-        const float* g = scratch + oh * d.out_width + cols.begin;
-        for (std::size_t k = 0; k < full; k += L) {
-          const V xv = simd::load<Arch>(x + k);
-          for (std::size_t f = 0; f < d.filters; ++f) acc[f] = xsimd::fma(xv, simd::load<Arch>(g + f * pixels + k), acc[f]);
-        }
-        if (masked_tail) {
-          const V xv = xsimd::select(new_lanes, simd::load<Arch>(x + n - L), V(0.0f));
-          for (std::size_t f = 0; f < d.filters; ++f)
-            acc[f] = xsimd::fma(xv, simd::load<Arch>(g + f * pixels + n - L), acc[f]);
-        } else {
-          for (std::size_t f = 0; f < d.filters; ++f)
-            for (std::size_t k = full; k < n; ++k) tail[f] += x[k] * g[f * pixels + k];
-        }
+  const std::size_t filter_stride = d.out_height * copies.row;
+  V acc[Taps][max_f];
+  for (std::size_t t = 0; t < Taps; ++t)
+    for (std::size_t f = 0; f < d.filters; ++f) acc[t][f] = V(0.0f);
+  for (std::size_t oh = 0; oh < d.out_height; ++oh) {
+    const float* x = padded + (oh * d.stride_height + kh) * copies.width + kw0;
+    const float* g = g_t + oh * copies.row;
+    // Not unrolled: g++ unrolls a row of 4 registers and then spills accumulators.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 1
+#endif
+    for (std::size_t k = 0; k < copies.row; k += L) {
+      V xv[Taps];
+      for (std::size_t t = 0; t < Taps; ++t) xv[t] = simd::load_to_register<Arch>(x + k + t);
+      for (std::size_t f = 0; f < d.filters; ++f) {
+        const V gv = simd::load_to_register<Arch>(g + f * filter_stride + k);
+        for (std::size_t t = 0; t < Taps; ++t) acc[t][f] = xsimd::fma(xv[t], gv, acc[t][f]);
       }
-      float* gw = grad_weights + (kh * d.kernel_width + kw) * d.filters;
-      for (std::size_t f = 0; f < d.filters; ++f) gw[f] += simd::reduce_sum<Arch>(acc[f]) + tail[f];
     }
+  }
+  for (std::size_t t = 0; t < Taps; ++t) {
+    float* gw = grad_weights + (kh * d.kernel_width + kw0 + t) * d.filters;
+    for (std::size_t f = 0; f < d.filters; ++f) gw[f] += simd::reduce_sum<Arch>(acc[t][f]);
+  }
+}
+
+/// Weight gradient of a single-channel convolution with stride 1 along rows, vectorized over
+/// pixels like its forward pass: grad_w[tap][f] += sum over pixels of x[pixel + tap] *
+/// g[pixel][f], on the copies of single_channel_copies in `scratch`. Every tap runs over
+/// whole registers of every row; two taps share a pass (LeNet-5's first layer, one tap at a
+/// time over its own pixels with a masked register at each row's end: 38 % of peak).
+template <class Arch, class Dims>
+void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT grad_out,
+                                       float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias,
+                                       float* TENET_RESTRICT scratch) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const single_channel_copies<Arch, Dims> copies(d);
+  for (std::size_t f = 0; f < d.filters; ++f)
+    for (std::size_t oh = 0; oh < d.out_height; ++oh) {
+      float* dst = scratch + (f * d.out_height + oh) * copies.row;
+      const float* src = grad_out + oh * d.out_width * d.filters + f;
+      for (std::size_t ow = 0; ow < d.out_width; ++ow) dst[ow] = src[ow * d.filters];
+      for (std::size_t ow = d.out_width; ow < copies.row; ++ow) dst[ow] = 0.0f;
+    }
+  // The bias gradient from the transposed rows, two chains per filter (pixel by pixel from
+  // grad_out, a filter's sum was one chain of 784 dependent adds in LeNet-5's first layer).
+  const std::size_t filter_floats = d.out_height * copies.row;  // a multiple of L
+  for (std::size_t f = 0; f < d.filters; ++f) {
+    const float* g = scratch + f * filter_floats;
+    V sum0(0.0f), sum1(0.0f);
+    std::size_t k = 0;
+    for (; k + 2 * L <= filter_floats; k += 2 * L) {
+      sum0 += simd::load<Arch>(g + k);
+      sum1 += simd::load<Arch>(g + k + L);
+    }
+    if (k < filter_floats) sum0 += simd::load<Arch>(g + k);
+    grad_bias[f] += simd::reduce_sum<Arch>(sum0 + sum1);
+  }
+  float* padded = scratch + copies.gradient_floats;
+  for (std::size_t r = 0; r < copies.height; ++r)
+    for (std::size_t c = 0; c < copies.width; ++c) {
+      const std::size_t ih = r - d.pad_top, iw = c - d.pad_left;  // wraps around to a large value in the padding
+      padded[r * copies.width + c] = ih < d.in_height && iw < d.in_width ? in[ih * d.in_width + iw] : 0.0f;
+    }
+  const std::size_t taps = single_channel_taps_per_pass(d.filters);
+  for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
+    std::size_t kw = 0;
+    if (taps == 2)
+      for (; kw + 2 <= d.kernel_width; kw += 2)
+        conv2d_single_channel_tap_pass<Arch, 2>(d, copies, padded, scratch, grad_weights, kh, kw);
+    for (; kw < d.kernel_width; ++kw) conv2d_single_channel_tap_pass<Arch, 1>(d, copies, padded, scratch, grad_weights, kh, kw);
   }
 }
 
@@ -884,8 +939,9 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
 template <class Arch, class Dims>
 constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
   const std::size_t transposed_weights = d.kernel_height * d.kernel_width * d.filters * std::max(d.channels, simd::lanes<Arch>);
-  // Single-channel layers also transpose the output gradient to [F][OH * OW].
-  const std::size_t transposed_gradient = d.channels == 1 ? d.filters * d.out_height * d.out_width : 0;
+  // Single-channel layers also transpose the output gradient to [F][OH * OW] and copy the
+  // input with zero padding.
+  const std::size_t transposed_gradient = d.channels == 1 ? detail::single_channel_copies<Arch, Dims>(d).floats() : 0;
   return std::max(transposed_weights, transposed_gradient);
 }
 
@@ -907,9 +963,10 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   const std::size_t pixels = d.out_height * d.out_width;
   const std::size_t f_vector_end = d.filters - d.filters % L;
 
-  // Bias: the sum of the output gradient over all pixels (conv2d_weight_grad_resident sums it
-  // as it goes).
-  if constexpr (!detail::weights_fit_in_registers<Arch, Dims>) {
+  // Bias: the sum of the output gradient over all pixels (conv2d_weight_grad_resident and
+  // conv2d_single_channel_weight_grad sum it themselves).
+  const bool single_channel = d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
+  if (!detail::weights_fit_in_registers<Arch, Dims> && !single_channel) {
     for (std::size_t p = 0; p < pixels; ++p) {
       const float* g = grad_out + p * d.filters;
       for (std::size_t f = 0; f < f_vector_end; f += L)
@@ -918,8 +975,8 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
     }
   }
 
-  if (d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters) {
-    detail::conv2d_single_channel_weight_grad<Arch>(d, in, grad_out, grad_weights, scratch);
+  if (single_channel) {
+    detail::conv2d_single_channel_weight_grad<Arch>(d, in, grad_out, grad_weights, grad_bias, scratch);
   } else if constexpr (detail::weights_fit_in_registers<Arch, Dims>) {
     detail::conv2d_weight_grad_resident<Arch>(d, in, grad_out, grad_weights, grad_bias);
   } else {
