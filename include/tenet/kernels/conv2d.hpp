@@ -785,6 +785,72 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_tile(const Dims& d, const float
   for (std::size_t p = 0; p < Pixels; ++p) simd::store<Arch>(gi + p * gi_step, acc[p]);
 }
 
+/// conv2d_input_grad_short_tile for two neighbouring taps of a kernel row at once (stride 1:
+/// tap kw + 1 of output pixel p lands where tap kw of pixel p + 1 does): Pixels + 1
+/// accumulators, each broadcast output gradient used by two FMAs. One tap at a time, every
+/// FMA needed a broadcast of its own, and the loads, not the FMAs, set the pace (LeNet-5's
+/// second layer: 11 loads per 10 FMAs).
+template <class Arch, std::size_t Pixels, class Dims>
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_tile(const Dims& d, const float* TENET_RESTRICT g,
+                                                           const float* TENET_RESTRICT wt0, const float* TENET_RESTRICT wt1,
+                                                           std::size_t row, float* gi) {
+  using V = simd::vfloat<Arch>;
+  V acc[Pixels + 1];
+  for (std::size_t q = 0; q <= Pixels; ++q) acc[q] = simd::load<Arch>(gi + q * d.channels);
+  for (std::size_t f = 0; f < d.filters; ++f) {
+    const V w0 = simd::load_to_register<Arch>(wt0 + f * row), w1 = simd::load_to_register<Arch>(wt1 + f * row);
+    for (std::size_t p = 0; p < Pixels; ++p) {
+      const V gv(g[p * d.filters + f]);
+      acc[p] = xsimd::fma(gv, w0, acc[p]);
+      acc[p + 1] = xsimd::fma(gv, w1, acc[p + 1]);
+    }
+  }
+  for (std::size_t q = 0; q <= Pixels; ++q) simd::store<Arch>(gi + q * d.channels, acc[q]);
+}
+
+/// Largest tile of conv2d_input_grad_short_pair_tile: 11 accumulators, two weight registers
+/// and the broadcast.
+inline constexpr std::size_t short_pair_tile_max_pixels = 10;
+
+/// conv2d_input_grad_short_row for taps kw and kw + 1 (stride 1, the same output columns
+/// [cols) reaching both), `gi_at` giving tap kw's input pixel: tiles of up to 10 pixels, cut
+/// short where a tile's last register would end past grad_in; a pixel the cut leaves alone
+/// runs each tap on its own.
+template <class Arch, class Dims, class PixelAt>
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_row(const Dims& d, const float* TENET_RESTRICT g_row,
+                                                          const float* TENET_RESTRICT wt0, const float* TENET_RESTRICT wt1,
+                                                          std::size_t row, tap_range cols, PixelAt gi_at,
+                                                          const float* grad_in_end) {
+  constexpr std::size_t L = simd::lanes<Arch>, P = short_pair_tile_max_pixels;
+  std::size_t ow = cols.begin;
+  while (ow < cols.end) {
+    const std::size_t left = cols.end - ow;
+    std::size_t n = left <= P ? left : left < 2 * P ? (left + 1) / 2 : P;
+    while (n > 0 && gi_at(ow + n) + L > grad_in_end) --n;  // the last register, tap kw + 1's of pixel n - 1
+    const float* g = g_row + ow * d.filters;
+    float* gi = gi_at(ow);
+    const auto tile = [&]<std::size_t Pixels>() { conv2d_input_grad_short_pair_tile<Arch, Pixels>(d, g, wt0, wt1, row, gi); };
+    switch (n) {
+      case 0:  // the row's last pixel, at the end of grad_in
+        conv2d_input_grad_short<Arch>(d, g, wt0, row, gi);
+        conv2d_input_grad_short<Arch>(d, g, wt1, row, gi + d.channels);
+        n = 1;
+        break;
+      case 1: tile.template operator()<1>(); break;
+      case 2: tile.template operator()<2>(); break;
+      case 3: tile.template operator()<3>(); break;
+      case 4: tile.template operator()<4>(); break;
+      case 5: tile.template operator()<5>(); break;
+      case 6: tile.template operator()<6>(); break;
+      case 7: tile.template operator()<7>(); break;
+      case 8: tile.template operator()<8>(); break;
+      case 9: tile.template operator()<9>(); break;
+      default: tile.template operator()<10>(); break;
+    }
+    ow += n;
+  }
+}
+
 /// Largest tile of conv2d_input_grad_short_tile: 12 accumulators, the weight register and
 /// the broadcast output gradient in AVX2's 16 registers.
 inline constexpr std::size_t short_tile_max_pixels = 12;
@@ -1038,6 +1104,19 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
       const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
       const float* wt = scratch + (kh * d.kernel_width + kw) * d.filters * row;
+      if (d.channels < L && d.stride_width == 1 && kw + 1 < d.kernel_width) {
+        const detail::tap_range next = detail::outputs_reaching(kw + 1, d.pad_left, 1, d.in_width, d.out_width);
+        if (next.begin == cols.begin && next.end == cols.end && cols.begin < cols.end) {  // taps kw and kw + 1 together
+          for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
+            float* gi_row = grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels;
+            auto gi_at = [&](std::size_t ow) { return gi_row + (ow + kw - d.pad_left) * d.channels; };
+            detail::conv2d_input_grad_short_pair_row<Arch>(d, grad_out + oh * d.out_width * d.filters, wt, wt + d.filters * row,
+                                                           row, cols, gi_at, grad_in_end);
+          }
+          ++kw;
+          continue;
+        }
+      }
       for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
         float* gi_row = grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels;
         const float* g_row = grad_out + oh * d.out_width * d.filters;
