@@ -9,6 +9,7 @@
 // (relu at 0, a pooling tie) are skipped by the checker and counted; we require them rare.
 
 #include <bit>
+#include <limits>
 #include <catch2/catch.hpp>
 
 #include <tenet/tenet.hpp>
@@ -215,9 +216,10 @@ TEST_CASE("training's fused and skipped layers give the bits of every layer run 
 }
 
 namespace {
-/// `count` examples through training's backward pass with the dense layers' weight gradients
-/// deferred to groups (backward_deferring, add_deferred_weight_gradients, as the trainer runs
-/// them) against one plain backward pass per example: the same bits.
+/// `count` examples through training's backward pass as the trainer runs a chunk (conv2d's
+/// transposed weights prepared once, before the first example's forward pass; the dense
+/// layers' weight gradients deferred to groups: prepare_backward, backward_deferring,
+/// add_deferred_weight_gradients) against one plain backward pass per example: the same bits.
 template <class Net>
 void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t seed) {
   using namespace tenet;
@@ -238,12 +240,17 @@ void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t se
     pass::forward(params, xs[j].data(), ws.data(), true, 0);
     pass::backward(params, xs[j].data(), label, ws.data(), want.data());
   }
+  // A workspace of its own, NaN to start with: nothing left from the plain passes above.
+  tenet::detail::aligned_floats chunk_ws(pass::layout::workspace_floats);
+  std::fill_n(chunk_ws.data(), pass::layout::workspace_floats, std::numeric_limits<float>::quiet_NaN());
+  pass::prepare_backward(params, chunk_ws.data());
   for (std::size_t j = 0; j < count; ++j) {
     const unsigned label = static_cast<unsigned>(j % Net::output_shape::size);
     const std::size_t slot = j % tenet::detail::deferred_examples;
-    pass::forward(params, xs[j].data(), ws.data(), true, 0);
-    pass::backward_deferring(params, xs[j].data(), label, ws.data(), grad.data(), slot);
-    if (slot + 1 == tenet::detail::deferred_examples || j + 1 == count) pass::add_deferred_weight_gradients(ws.data(), grad.data(), slot + 1);
+    pass::forward(params, xs[j].data(), chunk_ws.data(), true, 0);
+    pass::backward_deferring(params, xs[j].data(), label, chunk_ws.data(), grad.data(), slot);
+    if (slot + 1 == tenet::detail::deferred_examples || j + 1 == count)
+      pass::add_deferred_weight_gradients(chunk_ws.data(), grad.data(), slot + 1);
   }
   std::size_t differing = 0, zero = 0;
   for (std::size_t k = 0; k < Net::storage_size; ++k) {
@@ -256,13 +263,17 @@ void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t se
 }
 }  // namespace
 
-TEST_CASE("training's deferred dense weight gradients give the bits of one backward pass per example",
+TEST_CASE("training's prepared conv2d weights and deferred dense weight gradients give the bits of one backward pass per "
+          "example",
           "[gradients][network][deferred]") {
   using namespace tenet;
-  // The seed CNN's pattern: a 10-unit dense layer (interleaved kernels), 11 examples = a
-  // group of 8 and one of 3.
-  require_deferred_weight_gradients_match<
-      network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, flatten, dense<10>, softmax>>(11, 3);
+  // The seed CNN's pattern with a second, multi-channel convolution (prepared once) and a
+  // 10-unit dense layer (interleaved kernels), 11 examples = a group of 8 and one of 3.
+  using convolutions = network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, conv2d<5, kernel<3, 3>, same>,
+                               relu, flatten, dense<10>, softmax>;
+  static_assert(tenet::detail::prepares_backward<convolutions::bound_layer<3>> &&
+                tenet::detail::defers_weight_gradients<convolutions::bound_layer<6>>);
+  require_deferred_weight_gradients_match<convolutions>(11, 3);
   // A dense layer first (its input is the example), one too large to defer (72,000 weights)
   // between two that do, 5 examples (one group, not full).
   using mixed = network<input<64>, dense<24>, relu, dense<3000>, tenet::tanh, dense<3>, softmax>;

@@ -1011,10 +1011,33 @@ constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
   return std::max(transposed_weights, transposed_gradient);
 }
 
+/// Whether conv2d_backward computes this layer's weight gradient with
+/// conv2d_single_channel_weight_grad (which uses the scratch for copies of its own).
+template <class Dims>
+constexpr bool conv2d_single_channel_backward(const Dims& d) {
+  return d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
+}
+
+/// The weights transposed to [KH][KW][F][C'] in `scratch`, as conv2d_backward's input gradient
+/// reads them: C' is C, or one register when C is shorter (zero-padded).
+template <class Arch, class Dims>
+void conv2d_transpose_weights(const Dims& d, const float* TENET_RESTRICT weights, float* TENET_RESTRICT scratch) {
+  const std::size_t taps = d.kernel_height * d.kernel_width;
+  const std::size_t row = std::max(d.channels, simd::lanes<Arch>);
+  for (std::size_t t = 0; t < taps; ++t)
+    for (std::size_t f = 0; f < d.filters; ++f) {
+      float* dst = scratch + (t * d.filters + f) * row;
+      for (std::size_t c = 0; c < d.channels; ++c) dst[c] = weights[(t * d.channels + c) * d.filters + f];
+      for (std::size_t c = d.channels; c < row; ++c) dst[c] = 0.0f;
+    }
+}
+
 /// Gradients of a convolution for one example. Accumulates (+=) into `grad_weights`
 /// [KH][KW][C][F] and `grad_bias` [F]; when `grad_in` is not null, accumulates into it
 /// [H][W][C] (the caller zeroes it first). `grad_out` is [OH][OW][F]; `scratch` holds
-/// conv2d_backward_scratch<Arch>(d) floats.
+/// conv2d_backward_scratch<Arch>(d) floats. With `weights_transposed`, the scratch already
+/// holds conv2d_transpose_weights of these weights (training prepares them once per group of
+/// examples; not for conv2d_single_channel_backward layers, whose scratch holds other copies).
 ///
 /// Both products are organized like the forward pass, with accumulators in registers:
 /// the weight gradient per tap as a (channels x pixels) * (pixels x filters) product with a
@@ -1024,14 +1047,14 @@ template <class Arch, class Dims>
 void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
                      const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
                      float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias,
-                     float* TENET_RESTRICT scratch) {
+                     float* TENET_RESTRICT scratch, bool weights_transposed = false) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t pixels = d.out_height * d.out_width;
   const std::size_t f_vector_end = d.filters - d.filters % L;
 
   // Bias: the sum of the output gradient over all pixels (conv2d_weight_grad_resident and
   // conv2d_single_channel_weight_grad sum it themselves).
-  const bool single_channel = d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
+  const bool single_channel = conv2d_single_channel_backward(d);
   if (!detail::weights_fit_in_registers<Arch, Dims> && !single_channel) {
     for (std::size_t p = 0; p < pixels; ++p) {
       const float* g = grad_out + p * d.filters;
@@ -1088,15 +1111,9 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   if (grad_in == nullptr) return;
 
   // Input: grad_in[pixel(tap)][c] += sum_f W[tap][c][f] * g[pixel][f], with the weights
-  // transposed to [tap][f][c] (rows zero-padded to one register when C < L).
-  const std::size_t taps = d.kernel_height * d.kernel_width;
+  // transposed to [tap][f][c] (conv2d_transpose_weights).
   const std::size_t row = std::max(d.channels, L);
-  for (std::size_t t = 0; t < taps; ++t)
-    for (std::size_t f = 0; f < d.filters; ++f) {
-      float* dst = scratch + (t * d.filters + f) * row;
-      for (std::size_t c = 0; c < d.channels; ++c) dst[c] = weights[(t * d.channels + c) * d.filters + f];
-      for (std::size_t c = d.channels; c < row; ++c) dst[c] = 0.0f;
-    }
+  if (!weights_transposed) conv2d_transpose_weights<Arch>(d, weights, scratch);
   const std::size_t c_vector_end = d.channels - d.channels % L;
   const float* const grad_in_end = grad_in + d.in_height * d.in_width * d.channels;
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {

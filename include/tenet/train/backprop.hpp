@@ -41,6 +41,12 @@ template <class Bound>
 inline constexpr bool defers_weight_gradients =
     requires { &Bound::template weight_gradients<simd::default_arch>; &Bound::template backward_input<simd::default_arch>; };
 
+/// A bound layer that prepares something from its weights once for a group of examples
+/// (conv2d: its transposed weights, in its scratch), then runs backward_prepared.
+template <class Bound>
+inline constexpr bool prepares_backward =
+    requires { &Bound::template prepare_backward<simd::default_arch>; &Bound::template backward_prepared<simd::default_arch>; };
+
 /// How many examples' operands a workspace keeps for the deferred weight gradients.
 inline constexpr std::size_t deferred_examples = 8;
 
@@ -247,8 +253,21 @@ struct backprop {
   /// Backward pass after `forward`: accumulates every parameter's gradient into `grad`
   /// (laid out like the network's parameter storage).
   static void backward(const float* params, const float* x, const target_type& target, float* workspace, float* grad) {
+    prepare_backward(params, workspace);
     backward_deferring(params, x, target, workspace, grad, 0);
     add_deferred_weight_gradients(workspace, grad, 1);
+  }
+
+  /// What the layers prepare from the weights `params` before backward_deferring (conv2d's
+  /// transposed weights): once for the examples that follow in this workspace, until the
+  /// weights change.
+  static void prepare_backward(const float* params, float* workspace) {
+    boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<1>, boost::hana::size_c<backward_top>), [&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;  // not the first layer: it computes no input gradient
+      using B = typename Net::template bound_layer<I>;
+      if constexpr (!plan::backward_skipped[I] && !plan::template absorbs_relu_backward<I>() && prepares_backward<B>)
+        B::template prepare_backward<Arch>(params + Net::weight_offset(I), workspace + layout::table.state[I]);
+    });
   }
 
   /// Adds the weight gradients `backward_deferring` left for the examples in slots [0, count)
@@ -266,7 +285,8 @@ struct backprop {
   /// `backward`, except that the layers that defer their weight gradients (dense) only keep
   /// this example's input and output gradient, in slot `slot` (< deferred_examples) of the
   /// workspace, for add_deferred_weight_gradients: a dense layer's weight gradients are then
-  /// read and written once per group of examples instead of once per example.
+  /// read and written once per group of examples instead of once per example. The workspace
+  /// must hold prepare_backward of these `params`.
   static void backward_deferring(const float* params, const float* x, const target_type& target, float* workspace, float* grad,
                                  std::size_t slot) {
     // Layers may use their state region as scratch during backward (see state_count_of).
@@ -292,6 +312,9 @@ struct backprop {
         std::copy_n(in, inputs, workspace + layout::table.deferred_in[I] + slot * inputs);
         std::copy_n(grad_out, units, workspace + layout::table.deferred_grad[I] + slot * units);
         B::template backward_input<Arch>(params + Net::weight_offset(I), grad_out, grad_in, grad + Net::bias_offset(I));
+      } else if constexpr (I > 0 && prepares_backward<B>) {
+        B::template backward_prepared<Arch>(params + Net::weight_offset(I), in, out, grad_out, grad_in, grad + Net::weight_offset(I),
+                                            grad + Net::bias_offset(I), workspace + layout::table.state[I]);
       } else {
         B::template backward<Arch>(params + Net::weight_offset(I), in, out, grad_out, grad_in, grad + Net::weight_offset(I),
                                    grad + Net::bias_offset(I), workspace + layout::table.state[I]);

@@ -311,6 +311,7 @@ class trainer {
       float* g = chunk_grads_[c].data();
       std::fill_n(g, Net::storage_size, 0.0f);
       float* ws = workspaces_[lane].data();
+      pass::prepare_backward(params, ws);  // conv2d's transposed weights, once per chunk
       const std::size_t end = std::min(count, (c + 1) * chunk);
       // The dense layers' weight gradients wait for groups of deferred_examples examples
       // (backprop::backward_deferring): the same sums in the same order.
