@@ -17,6 +17,7 @@
 #include <string>
 
 #include <tenet/tenet.hpp>
+#include <tenet/train/backprop.hpp>
 
 #include "common.hpp"
 
@@ -235,12 +236,40 @@ struct dense_case {
     bench::set_counters(state, 2.0 * static_cast<double>(B::flops), 0, 1);
   }
 
+  /// The backward pass as training runs it for a layer that defers its weight gradients
+  /// (B::defer_weight_gradients): the input and bias gradients of 8 examples one by one, then
+  /// their weight gradients at once; the time is for the 8 examples.
+  template <variant V>
+  static void backward_training(benchmark::State& state, const std::string& label) {
+    constexpr std::size_t group = tenet::detail::deferred_examples;
+    dense_case c;
+    bench::buffer inputs = bench::random_buffer(group * N, 13), grads = bench::random_buffer(group * U, 14, -1.0f, 1.0f);
+    auto run = [&](const auto& d) {
+      for (auto _ : state) {
+        for (std::size_t e = 0; e < group; ++e)
+          tenet::kernels::dense_backward_input<arch>(d, c.weights.data(), grads.data() + e * U, c.grad_in.data(),
+                                                     c.grad_bias.data());
+        tenet::kernels::dense_weight_gradients<arch>(d, inputs.data(), grads.data(), group, c.grad_weights.data());
+        benchmark::ClobberMemory();
+      }
+    };
+    if constexpr (V == variant::specialized) run(S{});
+    else run(opaque(runtime_dims_dense<S>()));
+    state.SetLabel(label);
+    bench::set_counters(state, 2.0 * static_cast<double>(B::flops) * group, 0, 1);
+  }
+
   static void add(const std::string& id) {
     const std::string label = "dense " + std::to_string(N) + " -> " + std::to_string(U);
     register_one("dense/" + id + "/fwd/specialized", label, &forward<variant::specialized>);
     register_one("dense/" + id + "/fwd/generic", label, &forward<variant::generic>);
     register_one("dense/" + id + "/bwd/specialized", label, &backward<variant::specialized>);
     register_one("dense/" + id + "/bwd/generic", label, &backward<variant::generic>);
+    if constexpr (B::defer_weight_gradients) {
+      const std::string training = label + ", as in training: 8 examples, weight gradients once";
+      register_one("dense/" + id + "_training/bwd/specialized", training, &backward_training<variant::specialized>);
+      register_one("dense/" + id + "_training/bwd/generic", training, &backward_training<variant::generic>);
+    }
   }
 };
 
