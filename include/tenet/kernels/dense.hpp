@@ -496,6 +496,11 @@ TENET_ALWAYS_INLINE void dense_weight_gradient_tile(const Dims& d, const float* 
   V acc[Rows][Registers];
   for (std::size_t r = 0; r < Rows; ++r)
     for (std::size_t k = 0; k < Registers; ++k) acc[r][k] = simd::load<Arch>(grad_weights + (i + r) * d.units + u + k * L);
+  // The examples' loop not unrolled: unrolled (with compile-time sizes), g++ scheduled the
+  // tile worse (400 -> 120: 1.6 us per example against 1.0 us; 1.2 us with run-time sizes).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 1
+#endif
   for (std::size_t e = 0; e < count; ++e) {
     V gv[Registers];
     for (std::size_t k = 0; k < Registers; ++k) gv[k] = simd::load_to_register<Arch>(g + e * d.units + u + k * L);
