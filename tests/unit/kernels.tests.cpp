@@ -669,9 +669,13 @@ TEMPLATE_LIST_TEST_CASE("dense_backward_input and dense_weight_gradients give de
     INFO(TestType::name());
     for (std::size_t count : {1, 3, 8, 13}) {  // 13: a sweep of 8 examples, then 5
         check_dense_deferred<default_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
-        check_dense_deferred<fallback_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
         check_dense_deferred<default_arch>(tenet::kernels::dense_dims{N, U}, count);
         check_dense_deferred<fallback_arch>(tenet::kernels::dense_dims{N, U}, count);
+        // Compile-time sizes on the fallback architecture (4 lanes) only where its path differs
+        // from run-time sizes: units that fill no whole register (the interleaved kernels).
+        // Every case cost the test file about 0.5 s of compile time.
+        if constexpr (U % 4 != 0 && U <= 12)
+            check_dense_deferred<fallback_arch>(tenet::kernels::static_dense_dims<N, U>{}, count);
     }
 }
 

@@ -1116,11 +1116,18 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   if (!weights_transposed) conv2d_transpose_weights<Arch>(d, weights, scratch);
   const std::size_t c_vector_end = d.channels - d.channels % L;
   const float* const grad_in_end = grad_in + d.in_height * d.in_width * d.channels;
+  // With compile-time sizes, the short-channel tiles (21 tile widths) are compiled only for
+  // layers that have fewer channels than lanes.
+  constexpr bool short_channels_possible = [] {
+    if constexpr (detail::is_static_conv2d_dims<Dims>::value) return Dims::channels < L;
+    else return true;
+  }();
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
       const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
       const float* wt = scratch + (kh * d.kernel_width + kw) * d.filters * row;
+      if constexpr (short_channels_possible)
       if (d.channels < L && d.stride_width == 1 && kw + 1 < d.kernel_width) {
         const detail::tap_range next = detail::outputs_reaching(kw + 1, d.pad_left, 1, d.in_width, d.out_width);
         if (next.begin == cols.begin && next.end == cols.end && cols.begin < cols.end) {  // taps kw and kw + 1 together
@@ -1138,9 +1145,11 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
         float* gi_row = grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels;
         const float* g_row = grad_out + oh * d.out_width * d.filters;
         auto gi_at = [&](std::size_t ow) { return gi_row + (ow * d.stride_width + kw - d.pad_left) * d.channels; };
-        if (d.channels < L) {
-          detail::conv2d_input_grad_short_row<Arch>(d, g_row, wt, row, cols, gi_at, grad_in_end);
-          continue;
+        if constexpr (short_channels_possible) {
+          if (d.channels < L) {
+            detail::conv2d_input_grad_short_row<Arch>(d, g_row, wt, row, cols, gi_at, grad_in_end);
+            continue;
+          }
         }
         // Channel blocks of 2 or 1 registers with 6 or 12 pixels: 12 accumulators (see the
         // forward pass), the row's remainder in tiles of 2 and 1 pixels; with whole pairs of
