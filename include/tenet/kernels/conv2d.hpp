@@ -785,6 +785,22 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_tile(const Dims& d, const float
   for (std::size_t p = 0; p < Pixels; ++p) simd::store<Arch>(gi + p * gi_step, acc[p]);
 }
 
+/// Calls tile.template operator()<N>() for the run-time width n in [Min, Max]: the row
+/// loops below pick a tile width at run time, each width a compile-time register count.
+template <std::size_t Min, std::size_t Max, class Tile>
+TENET_ALWAYS_INLINE void with_tile_width(std::size_t n, Tile&& tile) {
+  [&]<std::size_t... N>(std::index_sequence<N...>) {
+    (void)((n == Min + N ? (tile.template operator()<Min + N>(), true) : false) || ...);
+  }(std::make_index_sequence<Max - Min + 1>{});
+}
+
+/// How many of the `left` pixels of a row the next tile of at most `max` takes: all when they
+/// fit, half (rounded up) when two tiles do, else `max`; so a row never ends with a tile much
+/// narrower than the others.
+constexpr std::size_t next_tile_width(std::size_t left, std::size_t max) {
+  return left <= max ? left : left < 2 * max ? (left + 1) / 2 : max;
+}
+
 /// conv2d_input_grad_short_tile for two neighbouring taps of a kernel row at once (stride 1:
 /// tap kw + 1 of output pixel p lands where tap kw of pixel p + 1 does): Pixels + 1
 /// accumulators, each broadcast output gradient used by two FMAs. One tap at a time, every
@@ -824,28 +840,16 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_row(const Dims& d, const f
   constexpr std::size_t L = simd::lanes<Arch>, P = short_pair_tile_max_pixels;
   std::size_t ow = cols.begin;
   while (ow < cols.end) {
-    const std::size_t left = cols.end - ow;
-    std::size_t n = left <= P ? left : left < 2 * P ? (left + 1) / 2 : P;
+    std::size_t n = next_tile_width(cols.end - ow, P);
     while (n > 0 && gi_at(ow + n) + L > grad_in_end) --n;  // the last register, tap kw + 1's of pixel n - 1
     const float* g = g_row + ow * d.filters;
     float* gi = gi_at(ow);
-    const auto tile = [&]<std::size_t Pixels>() { conv2d_input_grad_short_pair_tile<Arch, Pixels>(d, g, wt0, wt1, row, gi); };
-    switch (n) {
-      case 0:  // the row's last pixel, at the end of grad_in
-        conv2d_input_grad_short<Arch>(d, g, wt0, row, gi);
-        conv2d_input_grad_short<Arch>(d, g, wt1, row, gi + d.channels);
-        n = 1;
-        break;
-      case 1: tile.template operator()<1>(); break;
-      case 2: tile.template operator()<2>(); break;
-      case 3: tile.template operator()<3>(); break;
-      case 4: tile.template operator()<4>(); break;
-      case 5: tile.template operator()<5>(); break;
-      case 6: tile.template operator()<6>(); break;
-      case 7: tile.template operator()<7>(); break;
-      case 8: tile.template operator()<8>(); break;
-      case 9: tile.template operator()<9>(); break;
-      default: tile.template operator()<10>(); break;
+    if (n == 0) {  // the row's last pixel, at the end of grad_in
+      conv2d_input_grad_short<Arch>(d, g, wt0, row, gi);
+      conv2d_input_grad_short<Arch>(d, g, wt1, row, gi + d.channels);
+      n = 1;
+    } else {
+      with_tile_width<1, P>(n, [&]<std::size_t Pixels>() { conv2d_input_grad_short_pair_tile<Arch, Pixels>(d, g, wt0, wt1, row, gi); });
     }
     ow += n;
   }
@@ -869,26 +873,14 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_row(const Dims& d, const float*
   constexpr std::size_t L = simd::lanes<Arch>, P = short_tile_max_pixels;
   std::size_t ow = cols.begin;
   while (ow < cols.end) {
-    const std::size_t left = cols.end - ow;
-    std::size_t n = left <= P ? left : left < 2 * P ? (left + 1) / 2 : P;
+    std::size_t n = next_tile_width(cols.end - ow, P);
     while (n > 1 && gi_at(ow + n - 1) + L > grad_in_end) --n;
     const float* g = g_row + ow * d.filters;
     float* gi = gi_at(ow);
-    const auto tile = [&]<std::size_t Pixels>() { conv2d_input_grad_short_tile<Arch, Pixels>(d, g, wt, row, gi); };
-    switch (n) {
-      case 2: tile.template operator()<2>(); break;
-      case 3: tile.template operator()<3>(); break;
-      case 4: tile.template operator()<4>(); break;
-      case 5: tile.template operator()<5>(); break;
-      case 6: tile.template operator()<6>(); break;
-      case 7: tile.template operator()<7>(); break;
-      case 8: tile.template operator()<8>(); break;
-      case 9: tile.template operator()<9>(); break;
-      case 10: tile.template operator()<10>(); break;
-      case 11: tile.template operator()<11>(); break;
-      case 12: tile.template operator()<12>(); break;
-      default: conv2d_input_grad_short<Arch>(d, g, wt, row, gi); break;
-    }
+    if (n == 1)
+      conv2d_input_grad_short<Arch>(d, g, wt, row, gi);
+    else
+      with_tile_width<2, P>(n, [&]<std::size_t Pixels>() { conv2d_input_grad_short_tile<Arch, Pixels>(d, g, wt, row, gi); });
     ow += n;
   }
 }
