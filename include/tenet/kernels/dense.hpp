@@ -329,9 +329,8 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
 namespace detail {
 
 /// Inputs [begin, end) of dense_backward, one input at a time: its row of weight gradients
-/// (registers, then scalars; not with WeightGradients = false) and its input gradient (a dot
-/// product and a horizontal sum).
-template <class Arch, bool WeightGradients = true, class Dims>
+/// (registers, then scalars) and its input gradient (a dot product and a horizontal sum).
+template <class Arch, class Dims>
 TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_RESTRICT x,
                                              const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
                                              float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_weights,
@@ -341,25 +340,25 @@ TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_R
   const std::size_t vector_end = d.units - d.units % L;
   for (std::size_t i = begin; i < end; ++i) {
     const float* w = weights + i * d.units;
-    float* gw = WeightGradients ? grad_weights + i * d.units : nullptr;
-    const V xv(WeightGradients ? x[i] : 0.0f);
+    float* gw = grad_weights + i * d.units;
+    const V xv(x[i]);
     V dot(0.0f);
     for (std::size_t u = 0; u < vector_end; u += L) {
       const V gv = simd::load<Arch>(grad_out + u);
-      if constexpr (WeightGradients) simd::store<Arch>(gw + u, xsimd::fma(xv, gv, simd::load<Arch>(gw + u)));
+      simd::store<Arch>(gw + u, xsimd::fma(xv, gv, simd::load<Arch>(gw + u)));
       dot = xsimd::fma(simd::load<Arch>(w + u), gv, dot);
     }
     float dot_tail = 0.0f;
     for (std::size_t u = vector_end; u < d.units; ++u) {
-      if constexpr (WeightGradients) gw[u] = std::fma(x[i], grad_out[u], gw[u]);
+      gw[u] = std::fma(x[i], grad_out[u], gw[u]);
       dot_tail = std::fma(w[u], grad_out[u], dot_tail);
     }
     if (grad_in != nullptr) grad_in[i] = simd::reduce_sum<Arch>(dot) + dot_tail;
   }
 }
 
-/// The input gradients of rows [i, i + Rows) of dense_backward_rows (WeightGradients =
-/// false) at once: each row's dot product is one chain of FMAs over its unit registers, a
+/// The input gradients of rows [i, i + Rows) of dense_backward_rows, without the weight
+/// gradients, at once: each row's dot product is one chain of FMAs over its unit registers, a
 /// chain per row in the same order, so the same bits; but the chains of Rows rows run side by
 /// side and share each load of the output gradient. One row at a time, a 128-unit layer's
 /// row was a chain of 16 dependent FMAs (64 cycles).
@@ -444,12 +443,15 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
       dense_input_gradient_rows<Arch, L>(static_dense_dims<In, Units>{}, weights, grad_out, grad_in, i);
     }
   }
-  dense_backward_rows<Arch, WeightGradients>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights,
-                                             vector_end, In);
+  if constexpr (WeightGradients)
+    dense_backward_rows<Arch>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights, vector_end, In);
+  else
+    dense_input_gradient<Arch>(static_dense_dims<In, Units>{}, weights, grad_out, grad_in, vector_end, In);
 }
 
-/// How many examples dense_weight_gradients takes in one sweep over the weight gradients
-/// (the operands of one sweep stay in L1: 8 x 3136 inputs are 100 KB, in L2).
+/// How many examples dense_weight_gradients takes in one sweep over the weight gradients:
+/// the interleaved kernel keeps each example's repeated output gradient in a buffer on the
+/// stack of this many rows (training passes at most backprop's deferred_examples, also 8).
 inline constexpr std::size_t weight_gradient_sweep = 8;
 
 /// dense_weight_gradients for the layers dense_forward_interleaved runs: L inputs' weight
