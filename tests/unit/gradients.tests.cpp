@@ -218,8 +218,7 @@ TEST_CASE("training's fused and skipped layers give the bits of every layer run 
 namespace {
 /// `count` examples through training's backward pass as the trainer runs a chunk (conv2d's
 /// transposed weights prepared once, before the first example's forward pass; the dense
-/// layers' weight gradients deferred to groups: prepare_backward, backward_deferring,
-/// add_deferred_weight_gradients) against one plain backward pass per example: the same bits.
+/// layers' weight gradients deferred to groups: prepare_backward, backward_in_run) against one plain backward pass per example: the same bits.
 template <class Net>
 void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t seed) {
   using namespace tenet;
@@ -246,11 +245,8 @@ void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t se
   pass::prepare_backward(params, chunk_ws.data());
   for (std::size_t j = 0; j < count; ++j) {
     const unsigned label = static_cast<unsigned>(j % Net::output_shape::size);
-    const std::size_t slot = j % tenet::detail::deferred_examples;
     pass::forward(params, xs[j].data(), chunk_ws.data(), true, 0);
-    pass::backward_deferring(params, xs[j].data(), label, chunk_ws.data(), grad.data(), slot);
-    if (slot + 1 == tenet::detail::deferred_examples || j + 1 == count)
-      pass::add_deferred_weight_gradients(chunk_ws.data(), grad.data(), slot + 1);
+    pass::backward_in_run(params, xs[j].data(), label, chunk_ws.data(), grad.data(), j, j + 1 == count);
   }
   std::size_t differing = 0, zero = 0;
   for (std::size_t k = 0; k < Net::storage_size; ++k) {

@@ -254,8 +254,19 @@ struct backprop {
   /// (laid out like the network's parameter storage).
   static void backward(const float* params, const float* x, const target_type& target, float* workspace, float* grad) {
     prepare_backward(params, workspace);
-    backward_deferring(params, x, target, workspace, grad, 0);
-    add_deferred_weight_gradients(workspace, grad, 1);
+    backward_in_run(params, x, target, workspace, grad, 0, true);
+  }
+
+  /// The backward pass of the example at `position` (0, 1, ...) of a run of examples through
+  /// this workspace, `last` for the run's last one (the trainer's run is a chunk): with the
+  /// dense weight gradients deferred into slot position % deferred_examples and added when
+  /// the slots are full or the run ends. The same bits as `backward` on each example. The
+  /// workspace must hold prepare_backward of these `params`.
+  static void backward_in_run(const float* params, const float* x, const target_type& target, float* workspace, float* grad,
+                              std::size_t position, bool last) {
+    const std::size_t slot = position % deferred_examples;
+    backward_deferring(params, x, target, workspace, grad, slot);
+    if (slot + 1 == deferred_examples || last) add_deferred_weight_gradients(workspace, grad, slot + 1);
   }
 
   /// What the layers prepare from the weights `params` before backward_deferring (conv2d's

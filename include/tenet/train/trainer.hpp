@@ -9,7 +9,7 @@
 ///
 /// Threads: the chunks are dealt out in contiguous runs, one per thread ("lanes"); a lane's
 /// examples share one workspace, which so stays in its core's cache. Within a chunk the dense
-/// layers' weight gradients are added once per 8 examples (backprop::backward_deferring),
+/// layers' weight gradients are added once per 8 examples (backprop::backward_in_run),
 /// each weight's in example order: the same bits as one example at a time.
 ///
 /// Memory: every buffer (per-lane workspaces, per-chunk gradients, optimizer state, the weight
@@ -313,15 +313,11 @@ class trainer {
       float* ws = workspaces_[lane].data();
       pass::prepare_backward(params, ws);  // conv2d's transposed weights, once per chunk
       const std::size_t end = std::min(count, (c + 1) * chunk);
-      // The dense layers' weight gradients wait for groups of deferred_examples examples
-      // (backprop::backward_deferring): the same sums in the same order.
       for (std::size_t j = c * chunk; j < end; ++j) {
         const std::size_t idx = order[j];
-        const std::size_t slot = (j - c * chunk) % detail::deferred_examples;
         pass::forward(params, x[idx].data(), ws, true, pass::mix(noise, j));
         outcomes_[j] = pass::score(ws, y[idx]);
-        pass::backward_deferring(params, x[idx].data(), y[idx], ws, g, slot);
-        if (slot + 1 == detail::deferred_examples || j + 1 == end) pass::add_deferred_weight_gradients(ws, g, slot + 1);
+        pass::backward_in_run(params, x[idx].data(), y[idx], ws, g, j - c * chunk, j + 1 == end);
       }
     });
     detail::batch_result result{0.0, 0};
