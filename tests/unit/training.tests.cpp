@@ -399,6 +399,22 @@ TEST_CASE("train_on_batch takes one step and reports the batch's loss and accura
     CHECK_THROWS_AS(ta.train_on_batch(data.images, data.labels), training_error);
     CHECK(std::vector<float>(pa.begin(), pa.end()) == poisoned);
   }
+
+  SECTION("after a NaN loss the next step is the step of a trainer that never saw it") {
+    // The failed batch's gradients (infinite, NaN) must not leak into the next one: the
+    // trainer keeps its per-chunk gradients zeroed between batches.
+    quadrant_net c = a;
+    const float kept = a.layer<5>().weights()[3];
+    a.layer<5>().weights()[3] = INFINITY;
+    CHECK_THROWS_AS(ta.train_on_batch(data.images, data.labels), training_error);
+    a.layer<5>().weights()[3] = kept;
+    trainer<quadrant_net, cross_entropy, sgd> tc(c, sgd{.learning_rate = 0.05f});
+    const fit_options one_batch{.batch_size = 64, .shuffle = false, .progress = progress_style::none};
+    ta.fit(data.images, data.labels, one_batch);
+    tc.fit(data.images, data.labels, one_batch);
+    const auto pc = c.parameter_storage();
+    CHECK(std::vector<float>(pa.begin(), pa.end()) == std::vector<float>(pc.begin(), pc.end()));
+  }
 }
 
 TEST_CASE("the best-weights checkpoint is written whenever the monitored loss improves", "[training][callbacks]") {
