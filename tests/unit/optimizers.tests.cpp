@@ -116,7 +116,44 @@ void check_thread_independence(const Opt& opt) {
   CHECK(tenet::test::identical(one, four));
 }
 
+/// The trainer's step in pieces (begin_step, then step_range on ranges of whole registers in
+/// any order) against step: the same bits, step after step.
+template <class Opt>
+void check_pieces(const Opt& opt) {
+  INFO("learning rate " << opt.learning_rate << ", weight decay " << opt.weight_decay);
+  const problem p(1024, 4);  // 128 registers of 8 (of 4 for SSE)
+  const std::vector<float> rates = {0.1f, 0.05f, 0.05f, 0.01f};
+  typename Opt::state pieces;
+  pieces.reset(opt, p.n);
+  std::vector<float> w = p.w;
+  for (std::size_t s = 0; s < p.grads.size(); ++s) {
+    pieces.begin_step(opt, rates[s]);
+    for (std::size_t begin : {std::size_t{512}, std::size_t{0}, std::size_t{256}})  // out of order
+      pieces.step_range(opt, w.data(), p.grads[s].data(), p.mask.data(), begin, begin + 256, rates[s]);
+    pieces.step_range(opt, w.data(), p.grads[s].data(), p.mask.data(), 768, 1024, rates[s]);
+  }
+  CHECK(tenet::test::identical(w, run(opt, p, rates)));
+}
+
 }  // namespace
+
+TEST_CASE("an optimizer step taken in pieces is the whole step", "[optimizers]") {
+  check_pieces(tenet::sgd{.learning_rate = 0.1f});
+  check_pieces(tenet::sgd{.learning_rate = 0.1f, .momentum = 0.9f, .nesterov = true, .weight_decay = 0.01f});
+  check_pieces(tenet::rmsprop{.weight_decay = 0.05f});
+  check_pieces(tenet::adam{.weight_decay = 0.05f});
+}
+
+TEST_CASE("sgd: momentum switched on after the state was reset starts from rest", "[optimizers]") {
+  // The settings may change between fits; the state was sized without a velocity.
+  tenet::sgd opt{.learning_rate = 0.1f};
+  tenet::sgd::state state;
+  state.reset(opt, 16);
+  opt.momentum = 0.9f;
+  std::vector<float> w(16, 1.0f), g(16, 0.5f), mask(16, 1.0f);
+  state.step(opt, w.data(), g.data(), mask.data(), 16, 0.1f);
+  for (float v : w) CHECK(v == 1.0f - 0.1f * 0.5f);  // v = 0.9 * 0 - 0.05
+}
 
 TEST_CASE("sgd updates match the formulas", "[optimizers]") {
   check_against_reference(tenet::sgd{.learning_rate = 0.1f});

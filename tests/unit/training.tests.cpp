@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
@@ -182,6 +183,14 @@ TEST_CASE("the same seed gives bit-identical weights on 1, 2 and 4 threads", "[t
   CHECK(train_with(2, 42) == one);
   CHECK(train_with(4, 42) == one);
   CHECK(train_with(2, 43) != one);
+  // Arenas of 3 and 8 threads, more than this machine may have: with 3 lanes a lane's run
+  // holds some of the chunk tree's subtrees and splits others (summed after the chunks),
+  // with 8 every sum is done after the chunks. 300 examples: batches of 8 and of 6 chunks.
+  for (int threads : {3, 8}) {
+    INFO(threads << " threads");
+    tbb::task_arena arena(threads);
+    CHECK(arena.execute([&] { return train_with(threads, 42); }) == one);
+  }
 }
 
 TEST_CASE("learning-rate schedules set the rate per epoch", "[training][schedule]") {

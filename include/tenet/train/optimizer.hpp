@@ -5,6 +5,11 @@
 /// `state` class that the trainer owns: `reset` allocates it once, `step` updates a flat
 /// parameter array from the averaged gradient, the current learning rate and a decay mask
 /// (1 for weights, 0 for biases and padding), so that weight decay touches weights only.
+///
+/// Every multiply-add of an update is written as an explicit FMA (xsimd::fma, fms, fnma) or
+/// cannot be fused (its product feeds a multiply or a division): g++ fuses `a * b + c` on its
+/// own (-ffp-contract=fast), differently in differently inlined copies of the same code, and
+/// `step` and `step_range` must give the same bits.
 
 #include <cmath>
 #include <concepts>
@@ -29,32 +34,60 @@ struct sgd {
   /// What the optimizer remembers between steps (owned by the trainer).
   class state {
    public:
-    void reset(const sgd& s, std::size_t n) { velocity_.assign(s.momentum != 0.0f ? n : 0, 0.0f); }
+    void reset(const sgd& s, std::size_t n) {
+      size_ = n;
+      velocity_.assign(s.momentum != 0.0f ? n : 0, 0.0f);
+    }
 
     void step(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
-      using V = simd::vfloat<simd::default_arch>;
-      const V rate(lr), decay(lr * s.weight_decay), momentum(s.momentum);
-      if (s.momentum == 0.0f) {
-        detail::update_in_blocks<simd::default_arch>(n, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
-          const V wv = simd::load<simd::default_arch>(p[0] + i);
-          const V update = -(rate * simd::load<simd::default_arch>(in[0] + i));
-          simd::store<simd::default_arch>(p[0] + i, wv + update - decay * simd::load<simd::default_arch>(in[1] + i) * wv);
+      begin_step(s, lr);
+      if (s.momentum == 0.0f)
+        detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
+          update<false>(s, lr, in, p, i);
         });
-        return;
-      }
-      const bool nesterov = s.nesterov;
-      detail::update_in_blocks<simd::default_arch>(
-          n, {g, decay_mask}, {w, velocity_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
-            const V wv = simd::load<simd::default_arch>(p[0] + i);
-            const V step = rate * simd::load<simd::default_arch>(in[0] + i);
-            const V velocity = momentum * simd::load<simd::default_arch>(p[1] + i) - step;
-            simd::store<simd::default_arch>(p[1] + i, velocity);
-            const V update = nesterov ? momentum * velocity - step : velocity;
-            simd::store<simd::default_arch>(p[0] + i, wv + update - decay * simd::load<simd::default_arch>(in[1] + i) * wv);
-          });
+      else
+        detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w, velocity_.data()},
+                                       [&](const float* const* in, float* const* p, std::size_t i) { update<true>(s, lr, in, p, i); });
+    }
+    /// A step in pieces (the trainer's, beside its gradient sum): begin_step once, then
+    /// step_range on disjoint ranges [begin, end) of whole registers covering the parameters,
+    /// from any threads at once. The same bits as step.
+    void begin_step(const sgd& s, float /*lr*/) {
+      // Momentum switched on after reset (the settings may change between fits): from rest.
+      if (s.momentum != 0.0f && velocity_.size() < size_) velocity_.assign(size_, 0.0f);
+    }
+    void step_range(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
+                    float lr) {
+      const float* const in[] = {g, decay_mask};
+      float* const p[] = {w, velocity_.data()};
+      if (s.momentum == 0.0f)
+        for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update<false>(s, lr, in, p, i);
+      else
+        for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update<true>(s, lr, in, p, i);
     }
 
    private:
+    using Arch = simd::default_arch;
+    using V = simd::vfloat<Arch>;
+    /// Register i of the update: in = {g, decay_mask}, p = {w} or, with momentum, {w, velocity}.
+    template <bool Momentum>
+    static void update(const sgd& s, float lr, const float* const* in, float* const* p, std::size_t i) {
+      const V rate(lr), decay(lr * s.weight_decay);
+      const V wv = simd::load<Arch>(p[0] + i);
+      const V gv = simd::load<Arch>(in[0] + i);
+      V moved;  // w + update
+      if constexpr (Momentum) {
+        const V momentum(s.momentum);
+        const V step = rate * gv;
+        const V velocity = xsimd::fms(momentum, simd::load<Arch>(p[1] + i), step);
+        simd::store<Arch>(p[1] + i, velocity);
+        moved = wv + (s.nesterov ? xsimd::fms(momentum, velocity, step) : velocity);
+      } else {
+        moved = xsimd::fnma(rate, gv, wv);
+      }
+      simd::store<Arch>(p[0] + i, xsimd::fnma(decay * simd::load<Arch>(in[1] + i), wv, moved));
+    }
+    std::size_t size_ = 0;
     std::vector<float> velocity_;
   };
 };
@@ -71,20 +104,32 @@ struct rmsprop {
     void reset(const rmsprop&, std::size_t n) { mean_square_.assign(n, 0.0f); }
 
     void step(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
-      using V = simd::vfloat<simd::default_arch>;
-      const V rate(lr), decay(lr * s.weight_decay), rho(s.rho), one_minus_rho(1.0f - s.rho), epsilon(s.epsilon);
-      detail::update_in_blocks<simd::default_arch>(
-          n, {g, decay_mask}, {w, mean_square_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
-            const V wv = simd::load<simd::default_arch>(p[0] + i);
-            const V gv = simd::load<simd::default_arch>(in[0] + i);
-            const V mean_square = rho * simd::load<simd::default_arch>(p[1] + i) + one_minus_rho * gv * gv;
-            simd::store<simd::default_arch>(p[1] + i, mean_square);
-            simd::store<simd::default_arch>(
-                p[0] + i, wv - (rate * gv / (xsimd::sqrt(mean_square) + epsilon) + decay * simd::load<simd::default_arch>(in[1] + i) * wv));
-          });
+      begin_step(s, lr);
+      detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w, mean_square_.data()},
+                                     [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
+    }
+    /// A step in pieces: see sgd::state.
+    void begin_step(const rmsprop&, float /*lr*/) {}
+    void step_range(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
+                    float lr) {
+      const float* const in[] = {g, decay_mask};
+      float* const p[] = {w, mean_square_.data()};
+      for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update(s, lr, in, p, i);
     }
 
    private:
+    using Arch = simd::default_arch;
+    using V = simd::vfloat<Arch>;
+    /// Register i of the update: in = {g, decay_mask}, p = {w, mean square}.
+    static void update(const rmsprop& s, float lr, const float* const* in, float* const* p, std::size_t i) {
+      const V rate(lr), decay(lr * s.weight_decay), rho(s.rho), one_minus_rho(1.0f - s.rho), epsilon(s.epsilon);
+      const V wv = simd::load<Arch>(p[0] + i);
+      const V gv = simd::load<Arch>(in[0] + i);
+      const V mean_square = xsimd::fma(rho, simd::load<Arch>(p[1] + i), one_minus_rho * gv * gv);
+      simd::store<Arch>(p[1] + i, mean_square);
+      const V step = rate * gv / (xsimd::sqrt(mean_square) + epsilon);
+      simd::store<Arch>(p[0] + i, wv - xsimd::fma(decay * simd::load<Arch>(in[1] + i), wv, step));
+    }
     std::vector<float> mean_square_;
   };
 };
@@ -107,30 +152,44 @@ struct adam {
     }
 
     void step(const adam& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
+      begin_step(s, lr);
+      detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w, m_.data(), v_.data()},
+                                     [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
+    }
+    /// A step in pieces: see sgd::state. begin_step counts the step (bias correction).
+    void begin_step(const adam& s, float lr) {
       ++steps_;
       const float correction1 = 1.0f - std::pow(s.beta1, static_cast<float>(steps_));
       const float correction2 = 1.0f - std::pow(s.beta2, static_cast<float>(steps_));
-      const float step_size = lr * std::sqrt(correction2) / correction1;
-      using V = simd::vfloat<simd::default_arch>;
-      const V beta1(s.beta1), one_minus_beta1(1.0f - s.beta1), beta2(s.beta2), one_minus_beta2(1.0f - s.beta2);
-      const V step(step_size), epsilon(s.epsilon), decay(lr * s.weight_decay);
-      detail::update_in_blocks<simd::default_arch>(
-          n, {g, decay_mask}, {w, m_.data(), v_.data()}, [&](const float* const* in, float* const* p, std::size_t i) {
-            const V wv = simd::load<simd::default_arch>(p[0] + i);
-            const V gv = simd::load<simd::default_arch>(in[0] + i);
-            const V m = beta1 * simd::load<simd::default_arch>(p[1] + i) + one_minus_beta1 * gv;
-            const V v = beta2 * simd::load<simd::default_arch>(p[2] + i) + one_minus_beta2 * gv * gv;
-            simd::store<simd::default_arch>(p[1] + i, m);
-            simd::store<simd::default_arch>(p[2] + i, v);
-            // As Keras: epsilon is added after the bias correction is folded into step_size.
-            simd::store<simd::default_arch>(
-                p[0] + i, wv - (step * m / (xsimd::sqrt(v) + epsilon) + decay * simd::load<simd::default_arch>(in[1] + i) * wv));
-          });
+      step_size_ = lr * std::sqrt(correction2) / correction1;
+    }
+    void step_range(const adam& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
+                    float lr) {
+      const float* const in[] = {g, decay_mask};
+      float* const p[] = {w, m_.data(), v_.data()};
+      for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update(s, lr, in, p, i);
     }
 
    private:
+    using Arch = simd::default_arch;
+    using V = simd::vfloat<Arch>;
+    /// Register i of the update: in = {g, decay_mask}, p = {w, m, v}.
+    void update(const adam& s, float lr, const float* const* in, float* const* p, std::size_t i) const {
+      const V beta1(s.beta1), one_minus_beta1(1.0f - s.beta1), beta2(s.beta2), one_minus_beta2(1.0f - s.beta2);
+      const V step(step_size_), epsilon(s.epsilon), decay(lr * s.weight_decay);
+      const V wv = simd::load<Arch>(p[0] + i);
+      const V gv = simd::load<Arch>(in[0] + i);
+      const V m = xsimd::fma(beta1, simd::load<Arch>(p[1] + i), one_minus_beta1 * gv);
+      const V v = xsimd::fma(beta2, simd::load<Arch>(p[2] + i), one_minus_beta2 * gv * gv);
+      simd::store<Arch>(p[1] + i, m);
+      simd::store<Arch>(p[2] + i, v);
+      // As Keras: epsilon is added after the bias correction is folded into the step size.
+      const V adapted = step * m / (xsimd::sqrt(v) + epsilon);
+      simd::store<Arch>(p[0] + i, wv - xsimd::fma(decay * simd::load<Arch>(in[1] + i), wv, adapted));
+    }
     std::vector<float> m_, v_;
     std::size_t steps_ = 0;
+    float step_size_ = 0.0f;  // lr sqrt(1 - beta2^t) / (1 - beta1^t) of the current step
   };
 };
 
