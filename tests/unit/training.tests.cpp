@@ -168,7 +168,7 @@ TEST_CASE("weight decay shrinks weights but leaves biases alone", "[training][op
   for (float b : net.layer<0>().biases()) CHECK(b == 1.0f);
 }
 
-TEST_CASE("the same seed gives bit-identical weights on 1, 2 and 4 threads", "[training][determinism]") {
+TEST_CASE("the same seed gives bit-identical weights on 1, 2, 3, 4 and 8 threads", "[training][determinism]") {
   const auto data = make_quadrants(300, 21);
   auto train_with = [&](int threads, std::uint64_t seed) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
@@ -423,6 +423,46 @@ TEST_CASE("train_on_batch takes one step and reports the batch's loss and accura
     tc.fit(data.images, data.labels, one_batch);
     const auto pc = c.parameter_storage();
     CHECK(std::vector<float>(pa.begin(), pa.end()) == std::vector<float>(pc.begin(), pc.end()));
+  }
+}
+
+TEST_CASE("the trainer's steps are the averaged per-example gradients of backprop, step after step", "[training]") {
+  // Two convolutions (the second, of 4 channels, prepares transposed weights once per batch
+  // and thread), dense layers whose weight gradients are deferred, no dropout: each of three
+  // batches of 40 (5 chunks: a tree with an odd chunk) against a plain SGD step from one
+  // backprop::backward per example, summed in example order. Only the summation order
+  // differs (chunks, then the chunk tree), hence a tolerance.
+  using net_t = network<input<12, 12, 1>, conv2d<4, kernel<3, 3>, same>, relu, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>,
+                        flatten, dense<12>, relu, dense<4>, softmax>;
+  using loss_t = tenet::detail::resolve_loss<cross_entropy, tensor<float, net_t::output_shape>>::type;
+  using pass = tenet::detail::backprop<net_t, loss_t>;
+  const auto data = make_quadrants(120, 31);
+  net_t trained, reference;
+  trained.initialize(8);
+  reference.initialize(8);
+  trainer<net_t, cross_entropy, sgd> t(trained, sgd{.learning_rate = 0.2f});
+  tenet::detail::aligned_floats ws(pass::layout::workspace_floats), grad(net_t::storage_size);
+  const auto initial = std::vector<float>(trained.parameter_storage().begin(), trained.parameter_storage().end());
+  for (std::size_t batch = 0; batch < 3; ++batch) {
+    INFO("batch " << batch);
+    const auto x = std::span<const image_t>(data.images).subspan(batch * 40, 40);
+    const auto y = std::span<const std::uint32_t>(data.labels).subspan(batch * 40, 40);
+    t.train_on_batch(x, y);
+    float* w = reference.parameter_storage().data();
+    std::fill_n(grad.data(), net_t::storage_size, 0.0f);
+    for (std::size_t e = 0; e < x.size(); ++e) {
+      pass::forward(w, x[e].data(), ws.data(), true, 0);
+      pass::backward(w, x[e].data(), y[e], ws.data(), grad.data());
+    }
+    for (std::size_t k = 0; k < net_t::storage_size; ++k) w[k] -= 0.2f * (grad.data()[k] / 40.0f);
+    const auto got = trained.parameter_storage(), want = reference.parameter_storage();
+    std::size_t off = 0, moved = 0;
+    for (std::size_t k = 0; k < net_t::storage_size; ++k) {
+      if (std::abs(got[k] - want[k]) > 1e-6f + 1e-5f * std::abs(want[k])) ++off;
+      if (got[k] != initial[k]) ++moved;
+    }
+    CHECK(off == 0);
+    CHECK(moved > net_t::param_count / 2);  // the steps are not empty
   }
 }
 

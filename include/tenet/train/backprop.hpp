@@ -3,7 +3,8 @@
 ///
 /// Unlike inference, training keeps every layer's output (the backward pass needs them) and
 /// each layer's per-example state (dropout's mask). All of it lives in a workspace whose size
-/// the type fixes; the trainer allocates one per chunk of a batch before training starts.
+/// the type fixes; the trainer allocates one per lane (a thread's run of a batch's chunks)
+/// before training starts.
 
 #include <algorithm>
 #include <array>

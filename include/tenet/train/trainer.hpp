@@ -322,7 +322,7 @@ class trainer {
       lane_start[lane] = std::min(lane_start[lane], c);  // a lane takes its run in order
       float* g = chunk_grads_[c].data();  // zero: see sum_and_step
       float* ws = workspaces_[lane].data();
-      pass::prepare_backward(params, ws);  // conv2d's transposed weights, once per chunk
+      if (c == lane_start[lane]) pass::prepare_backward(params, ws);  // conv2d's transposed weights, once per lane
       const std::size_t end = std::min(count, (c + 1) * chunk);
       for (std::size_t j = c * chunk; j < end; ++j) {
         const std::size_t idx = order[j];
