@@ -992,11 +992,17 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
 
 }  // namespace detail
 
-/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C'], where
-/// C' is C, or one register when C is shorter (zero-padded).
+/// C', the length of a filter's row of transposed weights ([KH][KW][F][C']): C, or one
+/// register when C is shorter (zero-padded).
+template <class Arch, class Dims>
+constexpr std::size_t conv2d_transposed_row(const Dims& d) {
+  return std::max(d.channels, simd::lanes<Arch>);
+}
+
+/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C'].
 template <class Arch, class Dims>
 constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
-  const std::size_t transposed_weights = d.kernel_height * d.kernel_width * d.filters * std::max(d.channels, simd::lanes<Arch>);
+  const std::size_t transposed_weights = d.kernel_height * d.kernel_width * d.filters * conv2d_transposed_row<Arch>(d);
   // Single-channel layers also transpose the output gradient to [F][OH * OW] and copy the
   // input with zero padding.
   const std::size_t transposed_gradient = d.channels == 1 ? detail::single_channel_copies<Arch, Dims>(d).floats() : 0;
@@ -1010,12 +1016,12 @@ constexpr bool conv2d_single_channel_backward(const Dims& d) {
   return d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
 }
 
-/// The weights transposed to [KH][KW][F][C'] in `scratch`, as conv2d_backward's input gradient
-/// reads them: C' is C, or one register when C is shorter (zero-padded).
+/// The weights transposed to [KH][KW][F][C'] (conv2d_transposed_row) in `scratch`, as
+/// conv2d_backward's input gradient reads them.
 template <class Arch, class Dims>
 void conv2d_transpose_weights(const Dims& d, const float* TENET_RESTRICT weights, float* TENET_RESTRICT scratch) {
   const std::size_t taps = d.kernel_height * d.kernel_width;
-  const std::size_t row = std::max(d.channels, simd::lanes<Arch>);
+  const std::size_t row = conv2d_transposed_row<Arch>(d);
   for (std::size_t t = 0; t < taps; ++t)
     for (std::size_t f = 0; f < d.filters; ++f) {
       float* dst = scratch + (t * d.filters + f) * row;
@@ -1104,7 +1110,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
 
   // Input: grad_in[pixel(tap)][c] += sum_f W[tap][c][f] * g[pixel][f], with the weights
   // transposed to [tap][f][c] (conv2d_transpose_weights).
-  const std::size_t row = std::max(d.channels, L);
+  const std::size_t row = conv2d_transposed_row<Arch>(d);
   if (!weights_transposed) conv2d_transpose_weights<Arch>(d, weights, scratch);
   const std::size_t c_vector_end = d.channels - d.channels % L;
   const float* const grad_in_end = grad_in + d.in_height * d.in_width * d.channels;
@@ -1116,15 +1122,20 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   }();
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
+    // The input-gradient row that output row oh reaches through tap row kh.
+    const auto input_row = [&](std::size_t oh) { return grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels; };
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
       const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
       const float* wt = scratch + (kh * d.kernel_width + kw) * d.filters * row;
-      if constexpr (short_channels_possible)
-      if (d.channels < L && d.stride_width == 1 && kw + 1 < d.kernel_width) {
-        const detail::tap_range next = detail::outputs_reaching(kw + 1, d.pad_left, 1, d.in_width, d.out_width);
-        if (next.begin == cols.begin && next.end == cols.end && cols.begin < cols.end) {  // taps kw and kw + 1 together
+      if constexpr (short_channels_possible) {
+        // Taps kw and kw + 1 together where they reach the same output columns (stride 1).
+        const auto reaches_same_columns = [&] {
+          const detail::tap_range next = detail::outputs_reaching(kw + 1, d.pad_left, 1, d.in_width, d.out_width);
+          return next.begin == cols.begin && next.end == cols.end && cols.begin < cols.end;
+        };
+        if (d.channels < L && d.stride_width == 1 && kw + 1 < d.kernel_width && reaches_same_columns()) {
           for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
-            float* gi_row = grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels;
+            float* gi_row = input_row(oh);
             auto gi_at = [&](std::size_t ow) { return gi_row + (ow + kw - d.pad_left) * d.channels; };
             detail::conv2d_input_grad_short_pair_row<Arch>(d, grad_out + oh * d.out_width * d.filters, wt, wt + d.filters * row,
                                                            row, cols, gi_at, grad_in_end);
@@ -1134,7 +1145,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
         }
       }
       for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
-        float* gi_row = grad_in + (oh * d.stride_height + kh - d.pad_top) * d.in_width * d.channels;
+        float* gi_row = input_row(oh);
         const float* g_row = grad_out + oh * d.out_width * d.filters;
         auto gi_at = [&](std::size_t ow) { return gi_row + (ow * d.stride_width + kw - d.pad_left) * d.channels; };
         if constexpr (short_channels_possible) {
