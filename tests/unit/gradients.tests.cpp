@@ -218,7 +218,8 @@ TEST_CASE("training's fused and skipped layers give the bits of every layer run 
 namespace {
 /// `count` examples through training's backward pass as the trainer runs a chunk (conv2d's
 /// transposed weights prepared once, before the first example's forward pass; the dense
-/// layers' weight gradients deferred to groups: prepare_backward, backward_in_run) against one plain backward pass per example: the same bits.
+/// layers' weight gradients deferred to groups: prepare_backward, backward_in_run) against
+/// one plain backward pass per example: the same bits.
 template <class Net>
 void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t seed) {
   using namespace tenet;

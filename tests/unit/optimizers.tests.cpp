@@ -137,6 +137,11 @@ void check_pieces(const Opt& opt) {
 
 }  // namespace
 
+// The trainer takes the built-in optimizers' steps in pieces; a slip in a signature would
+// silently send it back to step() after its gradient pass.
+static_assert(tenet::OptimizerInPieces<tenet::sgd> && tenet::OptimizerInPieces<tenet::rmsprop> &&
+              tenet::OptimizerInPieces<tenet::adam>);
+
 TEST_CASE("an optimizer step taken in pieces is the whole step", "[optimizers]") {
   check_pieces(tenet::sgd{.learning_rate = 0.1f});
   check_pieces(tenet::sgd{.learning_rate = 0.1f, .momentum = 0.9f, .nesterov = true, .weight_decay = 0.01f});

@@ -58,12 +58,13 @@ struct sgd {
     }
     void step_range(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
                     float lr) {
-      const float* const in[] = {g, decay_mask};
-      float* const p[] = {w, velocity_.data()};
       if (s.momentum == 0.0f)
-        for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update<false>(s, lr, in, p, i);
+        detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
+          update<false>(s, lr, in, p, i);
+        });
       else
-        for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update<true>(s, lr, in, p, i);
+        detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, velocity_.data()},
+                                       [&](const float* const* in, float* const* p, std::size_t i) { update<true>(s, lr, in, p, i); });
     }
 
    private:
@@ -112,9 +113,8 @@ struct rmsprop {
     void begin_step(const rmsprop&, float /*lr*/) {}
     void step_range(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
                     float lr) {
-      const float* const in[] = {g, decay_mask};
-      float* const p[] = {w, mean_square_.data()};
-      for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update(s, lr, in, p, i);
+      detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, mean_square_.data()},
+                                     [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
     }
 
    private:
@@ -165,9 +165,8 @@ struct adam {
     }
     void step_range(const adam& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
                     float lr) {
-      const float* const in[] = {g, decay_mask};
-      float* const p[] = {w, m_.data(), v_.data()};
-      for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) update(s, lr, in, p, i);
+      detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, m_.data(), v_.data()},
+                                     [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
     }
 
    private:
@@ -199,6 +198,15 @@ concept Optimizer = requires(const O o, typename O::state s, float* w, const flo
   { o.learning_rate } -> std::convertible_to<float>;
   s.reset(o, n);
   s.step(o, w, g, g, n, lr);
+};
+
+/// An optimizer whose step can also be taken in pieces: `begin_step(lr)` once, then
+/// `step_range(w, g, decay_mask, begin, end, lr)` on disjoint ranges of whole registers, from
+/// any threads, with the bits of `step` (the trainer takes it in its gradient-sum pass).
+template <class O>
+concept OptimizerInPieces = Optimizer<O> && requires(const O o, typename O::state s, float* w, const float* g, std::size_t n, float lr) {
+  s.begin_step(o, lr);
+  s.step_range(o, w, g, g, n, n, lr);
 };
 
 }  // namespace tenet

@@ -391,10 +391,7 @@ class trainer {
   /// params, and the optimizer's step on the range when it can be taken in pieces (else after
   /// the pass).
   void sum_and_step(const chunk_tree& tree, const std::array<bool, max_chunks>& summed, float scale, float* params, float lr) {
-    constexpr bool in_pieces = requires(typename Opt::state st, const Opt& o, float* w, const float* g, float rate) {
-      st.begin_step(o, rate);
-      st.step_range(o, w, g, g, std::size_t{0}, std::size_t{0}, rate);
-    };
+    constexpr bool in_pieces = OptimizerInPieces<Opt>;
     if constexpr (in_pieces) optimizer_state_.begin_step(optimizer_, lr);
     float* grad = grad_.data();
     // Ranges of whole registers (step_range's condition): the storage is whole cache lines.

@@ -16,22 +16,29 @@
 
 namespace tenet::detail {
 
-/// Calls `block(in, out, i)` for every register-sized block [i, i + lanes) of [0, n):
-/// `in` are the read-only arrays of an update, `out` the arrays it reads and writes (all of
-/// n floats). The last partial block runs on zero-padded local copies (with i = 0), whose
-/// updated values are copied back.
+/// Calls `block(in, out, i)` for every register-sized block [i, i + lanes) of [begin, end),
+/// on this thread (begin and end multiples of the lanes): `in` are the read-only arrays of an
+/// update, `out` the arrays it reads and writes.
+template <class Arch, std::size_t NI, std::size_t NO, class Block>
+void update_registers(std::size_t begin, std::size_t end, const float* const (&in)[NI], float* const (&out)[NO], Block&& block) {
+  // Local copies of the pointers: the compiler then knows the stores cannot change them.
+  const float* in_at[NI];
+  float* out_at[NO];
+  for (std::size_t a = 0; a < NI; ++a) in_at[a] = in[a];
+  for (std::size_t a = 0; a < NO; ++a) out_at[a] = out[a];
+  for (std::size_t i = begin; i < end; i += simd::lanes<Arch>) block(in_at, out_at, i);
+}
+
+/// Calls `block(in, out, i)` for every register-sized block [i, i + lanes) of [0, n), in
+/// parallel (all arrays of n floats). The last partial block runs on zero-padded local copies
+/// (with i = 0), whose updated values are copied back.
 template <class Arch, std::size_t NI, std::size_t NO, class Block>
 void update_in_blocks(std::size_t n, const float* const (&in)[NI], float* const (&out)[NO], Block block) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t blocks = n / L;
   // 2048 blocks (16k floats, 64 KiB per array) per task: enough to amortize a task.
   parallel::for_ranges(blocks, 2048, [&](std::size_t begin, std::size_t end) {
-    // Local copies of the pointers: the compiler then knows the stores cannot change them.
-    const float* in_at[NI];
-    float* out_at[NO];
-    for (std::size_t a = 0; a < NI; ++a) in_at[a] = in[a];
-    for (std::size_t a = 0; a < NO; ++a) out_at[a] = out[a];
-    for (std::size_t b = begin; b < end; ++b) block(in_at, out_at, b * L);
+    update_registers<Arch>(begin * L, end * L, in, out, block);
   });
   const std::size_t done = blocks * L, rest = n - done;
   if (rest == 0) return;
