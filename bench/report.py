@@ -319,37 +319,63 @@ class Report:
     def targets_section(self):
         rows = []
 
-        def add(target, measured, goal, value, threshold):
+        def verdict(value, threshold):
             if value is None:
-                status = DASH + " (missing)"
-            else:
-                status = "met" if value >= threshold else "**not met**"
-            rows.append([target, measured, goal, status])
+                return DASH + " (missing)"
+            return "met" if value >= threshold else "**not met**"
+
+        # The targets were set on a Zen 3, where oneDNN runs its AVX2 kernels; on a machine with
+        # AVX-512 the same run also compares with oneDNN held to AVX2. The status column stays
+        # the strict one (oneDNN at its default ISA); the last column is for reading only.
+        avx2 = "oneDNN AVX2" if self.present("oneDNN AVX2") else None
+        avx2_rows = []
+
+        def add(target, measured, goal, value, threshold, avx2_value=None, avx2_text=None):
+            rows.append([target, measured, goal, verdict(value, threshold),
+                         f"{avx2_text}: {verdict(avx2_value, threshold)}" if avx2_text else ""])
+            if avx2_text:
+                avx2_rows.append(verdict(avx2_value, threshold))
+
+        def against_avx2(ratio_of):
+            if not avx2:
+                return None, None
+            v = ratio_of(avx2)
+            return v, fmt_ratio(v)
 
         for net, title, goal in (("seed", "seed CNN", 3.0), ("lenet", "LeNet-5", 3.0), ("deep", "deep CNN", 1.3)):
             t, o = self.latency("tenet", net), self.latency("oneDNN", net)
             v = ratio(o, t)
             add(f"{title}: batch-1 latency, 1 thread, vs oneDNN",
-                f"{fmt_ratio(v)} (tenet {fmt_time(t)}, oneDNN {fmt_time(o)})", f"≥ {goal}×", v, goal)
+                f"{fmt_ratio(v)} (tenet {fmt_time(t)}, oneDNN {fmt_time(o)})", f"≥ {goal}×", v, goal,
+                *against_avx2(lambda fw: ratio(self.latency(fw, net), t)))
         f = self.net_peak_frac("tenet", "deep", "infer_b1", 1)
         add("deep CNN: batch-1 inference, share of one core's peak", fmt_pct(f), "≥ 70%", f, 0.70)
         for net, title, goal in (("seed", "seed CNN", 1.5), ("lenet", "LeNet-5", 1.5), ("deep", "deep CNN", 1.2)):
             t, o = self.images_per_s("tenet", net, "infer_b64", 2), self.images_per_s("oneDNN", net, "infer_b64", 2)
             v = ratio(t, o)
             add(f"{title}: batch-64 inference, 2 threads, vs oneDNN",
-                f"{fmt_ratio(v)} ({fmt_num(t)} vs {fmt_num(o)} img/s)", f"≥ {goal}×", v, goal)
+                f"{fmt_ratio(v)} ({fmt_num(t)} vs {fmt_num(o)} img/s)", f"≥ {goal}×", v, goal,
+                *against_avx2(lambda fw: ratio(t, self.images_per_s(fw, net, "infer_b64", 2))))
         for net, title in NETWORKS:
             one, two = self.images_per_s("tenet", net, "infer_b64", 1), self.images_per_s("tenet", net, "infer_b64", 2)
             v = ratio(two, one)
             add(f"{title}: batch-64 inference, 2 threads vs 1", fmt_ratio(v), "≥ 1.8×", v, 1.8)
         for net, title, goal in (("seed", "seed CNN", 1.5), ("lenet", "LeNet-5", 1.5), ("deep", "deep CNN", 1.3)):
             t = self.images_per_s("tenet", net, "train_b64", 2)
-            peers = {p: self.images_per_s(p, net, "train_b64", 2) for p in PEERS}
-            peers = {p: v for p, v in peers.items() if v is not None}
-            best = max(peers, key=peers.get) if peers else None
-            v = ratio(t, peers[best]) if best else None
+
+            def faster_peer(peer_titles):
+                rates = {p: self.images_per_s(p, net, "train_b64", 2) for p in peer_titles}
+                rates = {p: r for p, r in rates.items() if r is not None}
+                best = max(rates, key=rates.get) if rates else None
+                return best, (rates[best] if best else None)
+
+            best, rate = faster_peer(PEERS)
+            v = ratio(t, rate)
+            avx2_best, avx2_rate = faster_peer([avx2, "LibTorch"]) if avx2 else (None, None)
             add(f"{title}: training step, batch 64, 2 threads, vs the faster peer",
-                f"{fmt_ratio(v)} ({fmt_num(t)} img/s vs {best or DASH} {fmt_num(peers.get(best))})", f"≥ {goal}×", v, goal)
+                f"{fmt_ratio(v)} ({fmt_num(t)} img/s vs {best or DASH} {fmt_num(rate)})", f"≥ {goal}×", v, goal,
+                ratio(t, avx2_rate) if avx2 else None,
+                f"{fmt_ratio(ratio(t, avx2_rate))} (vs {avx2_best or DASH})" if avx2 else None)
         for i in range(1, 5):
             for direction, word in (("fwd", "forward"), ("bwd", "backward")):
                 g = self.layer_gflops(f"conv2d/deep_c{i}/{direction}/specialized")
@@ -366,7 +392,15 @@ class Report:
         missing = sum(1 for r in rows if r[3].startswith(DASH))
         head = (f"{met} of {len(rows)} targets met" + (f", {missing} not measured" if missing else "")
                 + ". Ratios are speed-ups of tenet (>1 = tenet faster), from medians.")
-        return "## Targets\n\n" + head + "\n\n" + table(["target", "measured", "goal", "status"], rows)
+        if not avx2_rows:
+            return "## Targets\n\n" + head + "\n\n" + table(["target", "measured", "goal", "status"],
+                                                             [r[:4] for r in rows])
+        head += (f" The last column compares the {len(avx2_rows)} targets set against a peer with oneDNN held to "
+                 f"AVX2 (`DNNL_MAX_CPU_ISA=AVX2`, in the same run), as it ran on the Zen 3 the targets were "
+                 f"set on: {sum(1 for a in avx2_rows if a == 'met')} of them met that way (for reading only; "
+                 f"the status column and the count above are against oneDNN at its default ISA).")
+        return "## Targets\n\n" + head + "\n\n" + table(
+            ["target", "measured", "goal", "status", "vs oneDNN held to AVX2"], rows)
 
     # ---------------------------------------------------------------------------------------------
     def networks_section(self):

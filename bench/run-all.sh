@@ -52,7 +52,9 @@ say() { printf '\n== %s\n' "$*"; }
 # --- 1. packages ---------------------------------------------------------------------------------
 is_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }
 need=(libbenchmark-dev time python3)           # what the benchmarks themselves need
-optional=(libdnnl-dev libtorch-dev libopenblas0-openmp)
+# ocl-icd-opencl-dev: Debian's oneDNN is built with an OpenCL GPU runtime and its CMake config
+# requires the OpenCL development files, which libdnnl-dev only recommends.
+optional=(libdnnl-dev ocl-icd-opencl-dev libtorch-dev libopenblas0-openmp)
 missing=()
 for p in "${need[@]}"; do is_installed "$p" || missing+=("$p"); done
 if [[ $install -eq 1 ]]; then
