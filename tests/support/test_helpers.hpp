@@ -181,7 +181,10 @@ using conv_cases =
                // Rows whose full tiles leave pixels for conv2d_pixels_all_filters and
                // conv2d_input_grad_all_channels: 1 pixel x 8 registers (the deep CNN's 14-wide
                // layers), 2 pixels x 4 and 1 x 4 (its 28-wide one).
-               conv_sq<5, 14, 64, 64, 2, 1, tenet::same>, conv_sq<4, 28, 32, 32, 2, 1, tenet::same>>;
+               conv_sq<5, 14, 64, 64, 2, 1, tenet::same>, conv_sq<4, 28, 32, 32, 2, 1, tenet::same>,
+               // Winograd F(2x2, 2x2) (kernels/winograd.hpp): odd output sizes (2x2 blocks cut
+               // by the edge), one register of filters, and 2 + 1.
+               conv_sq<10, 12, 16, 8, 2, 1, tenet::valid>, conv_sq<7, 7, 24, 24, 2, 1, tenet::same>>;
 
 /// One max pooling: input H x W x C, window P, `Stride` (default: the window).
 template<std::size_t H, std::size_t W, std::size_t C, std::size_t P, class Stride = tenet::stride<P>>

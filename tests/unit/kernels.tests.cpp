@@ -508,6 +508,48 @@ TEST_CASE("conv2d_relu_max_pool_forward gives the bits of conv2d, ReLU and max_p
     }
 }
 
+TEST_CASE("2x2 convolutions of stride 1 run Winograd's F(2x2, 2x2) and match the reference",
+          "[kernels][conv2d][winograd]") {
+    SECTION("the deep CNN's conv 2-4 take that path, its first layer (one channel) does not") {
+        using tenet::kernels::static_conv2d_dims, tenet::kernels::winograd_applies;
+        STATIC_REQUIRE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 32, 32, 2, 2, 1, 1, 28, 28, 0, 0>{}));
+        STATIC_REQUIRE(winograd_applies<default_arch>(static_conv2d_dims<14, 14, 32, 64, 2, 2, 1, 1, 14, 14, 0, 0>{}));
+        STATIC_REQUIRE(winograd_applies<default_arch>(static_conv2d_dims<14, 14, 64, 64, 2, 2, 1, 1, 14, 14, 0, 0>{}));
+        STATIC_REQUIRE_FALSE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 1, 32, 2, 2, 1, 1, 28, 28, 0, 0>{}));
+        STATIC_REQUIRE_FALSE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 32, 32, 3, 3, 1, 1, 28, 28, 1, 1>{}));
+        STATIC_REQUIRE_FALSE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 32, 32, 2, 2, 2, 2, 14, 14, 0, 0>{}));
+    }
+    SECTION("random geometries, run-time dims: the convolution, and fused with ReLU and pooling") {
+        std::mt19937 engine(77);
+        auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(engine); };
+        for (int trial = 0; trial < 60; ++trial) {
+            ref::conv2d_params p{};
+            p.pad = pick(0, 1) == 0 ? ref::padding::same : ref::padding::valid;
+            p.kernel_height = p.kernel_width = 2;
+            p.stride_height = p.stride_width = 1;
+            p.height = pick(p.pad == ref::padding::valid ? 2 : 1, 15);
+            p.width = pick(p.pad == ref::padding::valid ? 2 : 1, 15);
+            p.channels = 8 * pick(2, 8);
+            p.filters = 8 * pick(1, 6);
+            INFO("trial " << trial << ": " << describe(p));
+            const tenet::kernels::conv2d_dims d = runtime_conv_dims(p);
+            REQUIRE(tenet::kernels::winograd_applies<default_arch>(d));
+            const conv_data data(p, static_cast<std::uint32_t>(3000 + trial));
+            data.check<default_arch>(d);
+            data.check<fallback_arch>(d);
+            if (p.out_height() >= 2 && p.out_width() >= 2) {
+                const ref::pool_params pp{p.out_height(), p.out_width(), p.filters, 2, 2, 2};
+                check_fused<default_arch>(data, d, runtime_pool_dims(pp));
+                check_fused<fallback_arch>(data, d, runtime_pool_dims(pp));
+            }
+            if (p.out_height() >= 3 && p.out_width() >= 3) {  // a pooling that is not one 2x2 block: strips
+                const ref::pool_params pp{p.out_height(), p.out_width(), p.filters, 3, 3, 1};
+                check_fused<default_arch>(data, d, runtime_pool_dims(pp));
+            }
+        }
+    }
+}
+
 // --- dense ----------------------------------------------------------------------------------
 
 template<class Arch, class Dims>

@@ -13,6 +13,7 @@
 
 #include "../config.hpp"
 #include "arch.hpp"
+#include "winograd.hpp"
 
 // g++ 12 at -O3 reports "iteration N invokes undefined behavior" for the tail loops below,
 // with N near 2^63 / stride: it loses the link between the loop bounds and the buffer sizes
@@ -556,8 +557,19 @@ template <class Arch, class Dims>
 void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
                     const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
                     std::size_t row_end, bool relu = false) {
-  detail::conv2d_forward_rows<Arch>(d, in, weights, bias, out + row_begin * d.out_width * d.filters, row_begin, row_end,
-                                    relu);
+  float* rows_out = out + row_begin * d.out_width * d.filters;
+  // A generic lambda: compiled only for the layers that take this path.
+  const auto winograd = [&](const auto& dims) {
+    with_winograd_weights<Arch>(dims, weights, [&](const float* u) {
+      conv2d_winograd_rows<Arch>(dims, in, u, bias, rows_out, row_begin, row_end, relu);
+    });
+  };
+  if constexpr (detail::winograd_static_dims<Dims>) {
+    if constexpr (winograd_applies<Arch>(Dims{})) return winograd(d);
+  } else if (winograd_applies<Arch>(d)) {
+    return winograd(d);
+  }
+  detail::conv2d_forward_rows<Arch>(d, in, weights, bias, rows_out, row_begin, row_end, relu);
 }
 
 namespace detail {

@@ -170,6 +170,25 @@ void conv2d_relu_max_pool_resident(const float* TENET_RESTRICT in, const float* 
 
 }  // namespace detail
 
+/// Pooled rows [row_begin, row_end) of max_pool(relu(conv2d(in))) for a convolution that
+/// winograd_applies to, from its transformed weights `u` (conv2d_winograd_weights).
+template <class Arch, class ConvDims, class PoolDims>
+void conv2d_winograd_relu_max_pool_from(const ConvDims& c, const PoolDims& p, const float* TENET_RESTRICT in,
+                                        const float* TENET_RESTRICT u, const float* TENET_RESTRICT bias,
+                                        float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end,
+                                        float* TENET_RESTRICT strip) {
+  if (p.window_height == 2 && p.window_width == 2 && p.stride_height == 2 && p.stride_width == 2) {
+    conv2d_winograd_relu_max_pool<Arch>(c, in, u, bias, out, p.out_width, row_begin, row_end);
+    return;
+  }
+  const auto strip_pool = detail::one_pooled_row(p);
+  const std::size_t window = p.window_height;
+  for (std::size_t r = row_begin; r < row_end; ++r) {
+    conv2d_winograd_rows<Arch>(c, in, u, bias, strip, r * window, r * window + window, true);
+    max_pool_forward<Arch>(strip_pool, strip, out + r * p.out_width * p.channels, 0, 1);
+  }
+}
+
 /// Pooled rows [row_begin, row_end) of max_pool(relu(conv2d(in))). `out` is the pooling's
 /// whole output [POH][POW][F]; `strip` holds conv2d_max_pool_strip floats (unused when the
 /// weights fit in registers: detail::pools_from_registers). Convolution rows that no pooling
@@ -179,6 +198,19 @@ void conv2d_relu_max_pool_forward(const ConvDims& c, const PoolDims& p, const fl
                                   const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
                                   float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end,
                                   float* TENET_RESTRICT strip) {
+  // Winograd's 2x2 blocks (winograd.hpp): each one is a 2x2 pooling window of stride 2, pooled
+  // straight from registers; other poolings pool strips of its rows. A generic lambda:
+  // compiled only for the layers that take this path.
+  const auto winograd = [&](const auto& conv) {
+    with_winograd_weights<Arch>(conv, weights, [&](const float* u) {
+      conv2d_winograd_relu_max_pool_from<Arch>(conv, p, in, u, bias, out, row_begin, row_end, strip);
+    });
+  };
+  if constexpr (detail::winograd_static_dims<ConvDims>) {
+    if constexpr (winograd_applies<Arch>(ConvDims{})) return winograd(c);
+  } else if (winograd_applies<Arch>(c)) {
+    return winograd(c);
+  }
   if constexpr (detail::pools_from_registers<Arch, ConvDims, PoolDims>) {
     detail::conv2d_relu_max_pool_resident<Arch, ConvDims, PoolDims>(in, weights, bias, out, row_begin, row_end);
   } else {

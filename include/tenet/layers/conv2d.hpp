@@ -77,9 +77,21 @@ struct conv2d {
     template <class Arch>
     static void forward(const float* weights, const float* biases, const float* in, float* out, parallel::policy p,
                         bool relu = false) {
-      parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
-        kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end, relu);
-      });
+      if constexpr (kernels::winograd_applies<Arch>(dims{})) {
+        // Winograd (kernels/winograd.hpp): the weights transformed once, before the threads
+        // split the pairs of rows its 2x2 blocks cover.
+        kernels::with_winograd_weights<Arch>(dims{}, weights, [&](const float* u) {
+          parallel::for_ranges(p, (OH + 1) / 2, flops / OH * 2, [&](std::size_t begin, std::size_t end) {
+            const std::size_t row_begin = 2 * begin, row_end = std::min(2 * end, OH);
+            kernels::conv2d_winograd_rows<Arch>(dims{}, in, u, biases, out + row_begin * OW * Filters, row_begin,
+                                                row_end, relu);
+          });
+        });
+      } else {
+        parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
+          kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end, relu);
+        });
+      }
     }
 
     /// forward followed by a ReLU, in one pass over the output (inference, and training,
@@ -100,12 +112,22 @@ struct conv2d {
                                   parallel::policy p) {
       using pool_dims = typename Pool::dims;
       constexpr std::size_t strip_floats = kernels::conv2d_max_pool_strip(dims{}, pool_dims{});
-      parallel::for_ranges(p, pool_dims::out_height, flops / OH * pool_dims::window_height,
-                           [&](std::size_t begin, std::size_t end) {
-                             alignas(64) float strip[strip_floats];
-                             kernels::conv2d_relu_max_pool_forward<Arch>(dims{}, pool_dims{}, in, weights, biases, out,
-                                                                         begin, end, strip);
-                           });
+      constexpr std::size_t row_flops = flops / OH * pool_dims::window_height;
+      if constexpr (kernels::winograd_applies<Arch>(dims{})) {  // the weights transformed once for all threads
+        kernels::with_winograd_weights<Arch>(dims{}, weights, [&](const float* u) {
+          parallel::for_ranges(p, pool_dims::out_height, row_flops, [&](std::size_t begin, std::size_t end) {
+            alignas(64) float strip[strip_floats];
+            kernels::conv2d_winograd_relu_max_pool_from<Arch>(dims{}, pool_dims{}, in, u, biases, out, begin, end,
+                                                              strip);
+          });
+        });
+      } else {
+        parallel::for_ranges(p, pool_dims::out_height, row_flops, [&](std::size_t begin, std::size_t end) {
+          alignas(64) float strip[strip_floats];
+          kernels::conv2d_relu_max_pool_forward<Arch>(dims{}, pool_dims{}, in, weights, biases, out, begin, end,
+                                                      strip);
+        });
+      }
     }
 
     /// Scratch for the backward pass (the weights, transposed).
