@@ -518,6 +518,12 @@ TEST_CASE("2x2 convolutions of stride 1 run Winograd's F(2x2, 2x2) and match the
         STATIC_REQUIRE_FALSE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 1, 32, 2, 2, 1, 1, 28, 28, 0, 0>{}));
         STATIC_REQUIRE_FALSE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 32, 32, 3, 3, 1, 1, 28, 28, 1, 1>{}));
         STATIC_REQUIRE_FALSE(winograd_applies<default_arch>(static_conv2d_dims<28, 28, 32, 32, 2, 2, 2, 2, 14, 14, 0, 0>{}));
+        // and their input gradients, a convolution of the output gradient padded before
+        using tenet::kernels::detail::winograd_input_gradient;
+        STATIC_REQUIRE(winograd_input_gradient<default_arch>(static_conv2d_dims<28, 28, 32, 32, 2, 2, 1, 1, 28, 28, 0, 0>{}));
+        STATIC_REQUIRE(winograd_input_gradient<default_arch>(static_conv2d_dims<14, 14, 32, 64, 2, 2, 1, 1, 14, 14, 0, 0>{}));
+        STATIC_REQUIRE(winograd_input_gradient<default_arch>(static_conv2d_dims<14, 14, 64, 64, 2, 2, 1, 1, 14, 14, 0, 0>{}));
+        STATIC_REQUIRE_FALSE(winograd_input_gradient<default_arch>(static_conv2d_dims<28, 28, 1, 32, 2, 2, 1, 1, 28, 28, 0, 0>{}));
     }
     SECTION("random geometries, run-time dims: the convolution, and fused with ReLU and pooling") {
         std::mt19937 engine(77);
@@ -537,6 +543,10 @@ TEST_CASE("2x2 convolutions of stride 1 run Winograd's F(2x2, 2x2) and match the
             const conv_data data(p, static_cast<std::uint32_t>(3000 + trial));
             data.check<default_arch>(d);
             data.check<fallback_arch>(d);
+            // The input gradient takes the path too when the layer's filters fill two registers.
+            CHECK(tenet::kernels::detail::winograd_input_gradient<default_arch>(d) == (p.filters >= 16));
+            check_conv_backward<default_arch>(p, d, static_cast<std::uint32_t>(4000 + trial));
+            check_conv_backward<fallback_arch>(p, d, static_cast<std::uint32_t>(4000 + trial));
             if (p.out_height() >= 2 && p.out_width() >= 2) {
                 const ref::pool_params pp{p.out_height(), p.out_width(), p.filters, 2, 2, 2};
                 check_fused<default_arch>(data, d, runtime_pool_dims(pp));

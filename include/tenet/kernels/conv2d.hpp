@@ -1011,10 +1011,37 @@ constexpr std::size_t conv2d_transposed_row(const Dims& d) {
   return std::max(d.channels, simd::lanes<Arch>);
 }
 
-/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C'].
+namespace detail {
+
+/// The geometry of the input gradient of a 2x2, stride-1 convolution as a convolution of its
+/// own (see conv2d_winograd_backward_weights), with compile-time sizes when `d` has them.
+template <class Dims>
+constexpr auto input_gradient_dims(const Dims& d) {
+  if constexpr (is_static_conv2d_dims<Dims>::value)
+    return static_conv2d_dims<Dims::out_height, Dims::out_width, Dims::filters, Dims::channels, 2, 2, 1, 1,
+                              Dims::in_height, Dims::in_width, 1, 1>{};
+  else
+    return conv2d_dims{d.out_height, d.out_width, d.filters, d.channels, 2, 2, 1, 1, d.in_height, d.in_width, 1, 1};
+}
+
+/// Whether conv2d_backward computes the input gradient by Winograd (winograd.hpp): a 2x2
+/// kernel of stride 1 without padding before (so the gradient pads one before), and the
+/// swapped geometry winograd_applies.
+template <class Arch, class Dims>
+constexpr bool winograd_input_gradient(const Dims& d) {
+  return d.kernel_height == 2 && d.kernel_width == 2 && d.stride_height == 1 && d.stride_width == 1 &&
+         d.pad_top == 0 && d.pad_left == 0 && winograd_applies<Arch>(input_gradient_dims(d));
+}
+
+}  // namespace detail
+
+/// Floats of scratch conv2d_backward needs: the weights transposed to [KH][KW][F][C'], or
+/// their Winograd transform (detail::winograd_input_gradient).
 template <class Arch, class Dims>
 constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
-  const std::size_t transposed_weights = d.kernel_height * d.kernel_width * d.filters * conv2d_transposed_row<Arch>(d);
+  const std::size_t transposed_weights =
+      detail::winograd_input_gradient<Arch>(d) ? winograd_weight_floats(d)
+                                               : d.kernel_height * d.kernel_width * d.filters * conv2d_transposed_row<Arch>(d);
   // Single-channel layers also transpose the output gradient to [F][OH * OW] and copy the
   // input with zero padding.
   const std::size_t transposed_gradient = d.channels == 1 ? detail::single_channel_copies<Arch, Dims>(d).floats() : 0;
@@ -1028,10 +1055,13 @@ constexpr bool conv2d_single_channel_backward(const Dims& d) {
   return d.channels == 1 && d.stride_width == 1 && d.filters <= detail::single_channel_max_filters;
 }
 
-/// The weights transposed to [KH][KW][F][C'] (conv2d_transposed_row) in `scratch`, as
-/// conv2d_backward's input gradient reads them.
+/// The weights as conv2d_backward's input gradient reads them, in `scratch`: transposed to
+/// [KH][KW][F][C'] (conv2d_transposed_row), or the Winograd transform of the kernel turned
+/// half a turn (detail::winograd_input_gradient).
 template <class Arch, class Dims>
 void conv2d_transpose_weights(const Dims& d, const float* TENET_RESTRICT weights, float* TENET_RESTRICT scratch) {
+  if (detail::winograd_input_gradient<Arch>(d))
+    return conv2d_winograd_backward_weights<Arch>(detail::input_gradient_dims(d), weights, scratch);
   const std::size_t taps = d.kernel_height * d.kernel_width;
   const std::size_t row = conv2d_transposed_row<Arch>(d);
   for (std::size_t t = 0; t < taps; ++t)
@@ -1122,8 +1152,17 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
 
   // Input: grad_in[pixel(tap)][c] += sum_f W[tap][c][f] * g[pixel][f], with the weights
   // transposed to [tap][f][c] (conv2d_transpose_weights).
-  const std::size_t row = conv2d_transposed_row<Arch>(d);
   if (!weights_transposed) conv2d_transpose_weights<Arch>(d, weights, scratch);
+  // A generic lambda: compiled only for the layers that take this path.
+  const auto winograd = [&](const auto& gradient_dims) {
+    conv2d_winograd_input_gradient<Arch>(gradient_dims, grad_out, scratch, grad_in);
+  };
+  if constexpr (detail::is_static_conv2d_dims<Dims>::value) {
+    if constexpr (detail::winograd_input_gradient<Arch>(Dims{})) return winograd(detail::input_gradient_dims(d));
+  } else if (detail::winograd_input_gradient<Arch>(d)) {
+    return winograd(detail::input_gradient_dims(d));
+  }
+  const std::size_t row = conv2d_transposed_row<Arch>(d);
   const std::size_t c_vector_end = d.channels - d.channels % L;
   const float* const grad_in_end = grad_in + d.in_height * d.in_width * d.channels;
   // With compile-time sizes, the short-channel tiles (21 tile widths) are compiled only for

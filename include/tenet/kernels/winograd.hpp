@@ -44,7 +44,7 @@ template <class Arch, class Dims>
 constexpr bool winograd_applies(const Dims& d) {
   constexpr std::size_t L = simd::lanes<Arch>;
   return d.kernel_height == 2 && d.kernel_width == 2 && d.stride_height == 1 && d.stride_width == 1 &&
-         d.pad_top == 0 && d.pad_left == 0 && d.channels >= 2 * L && d.channels % L == 0 && d.filters % L == 0 &&
+         d.pad_top <= 1 && d.pad_left <= 1 && d.channels >= 2 * L && d.channels % L == 0 && d.filters % L == 0 &&
          d.out_height > 0 && d.out_width > 0 && winograd_weight_floats(d) <= winograd_max_weight_floats;
 }
 
@@ -82,15 +82,17 @@ void winograd_transform_weights(const Dims& d, const float* TENET_RESTRICT weigh
 }
 
 /// V = Bt d B for the tile whose outputs start at (2 ty, 2 tx), every channel: written at
-/// v + ξ * plane + c. Inputs past the bottom or right edge are the zeros of the padding (or,
-/// for a valid convolution of odd size, of an output row or column nobody keeps).
+/// v + ξ * plane + c. Inputs outside the image are the zeros of the padding (or, for a valid
+/// convolution of odd size, of an output row or column nobody keeps).
 template <class Arch, class Dims>
 TENET_ALWAYS_INLINE void winograd_input_tile(const Dims& d, const float* TENET_RESTRICT in, std::size_t ty,
                                              std::size_t tx, float* TENET_RESTRICT v, std::size_t plane) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
-  const std::size_t y0 = 2 * ty, x0 = 2 * tx;
-  const bool inside = y0 + 2 < d.in_height && x0 + 2 < d.in_width;
+  // The patch's first row and column, as unsigned: in the padding before, they wrap around,
+  // and y0 + a < in_height is then false exactly for the rows outside (modular arithmetic).
+  const std::size_t y0 = 2 * ty - d.pad_top, x0 = 2 * tx - d.pad_left;
+  const bool inside = 2 * ty >= d.pad_top && 2 * tx >= d.pad_left && y0 + 2 < d.in_height && x0 + 2 < d.in_width;
   for (std::size_t c = 0; c < d.channels; c += L) {
     V x[3][3];
     for (std::size_t a = 0; a < 3; ++a)
@@ -172,7 +174,8 @@ TENET_ALWAYS_INLINE void winograd_multiply_plane(const Dims& d, const float* TEN
 
 /// What is done with a tile's 2x2 outputs: stored as rows (optionally rectified), or
 /// rectified and max-pooled into one pooled pixel (a 2x2 pooling of stride 2 after a ReLU).
-enum class winograd_output { rows, rows_relu, relu_max_pool };
+/// rows_add: added to the rows already there, without a bias (an input gradient).
+enum class winograd_output { rows, rows_relu, relu_max_pool, rows_add };
 
 /// The chunk's outputs: Y = At M A + bias, then `Out`. rows: `out` holds output row
 /// `row_begin` first; only rows [row_begin, row_end) and columns < out_width are written.
@@ -195,11 +198,15 @@ TENET_ALWAYS_INLINE void winograd_output_chunk(const Dims& d, const float* TENET
         z[i][0] = m0 + m1;
         z[i][1] = m1 + m2;
       }
-      const V bv = simd::load<Arch>(bias + f);
       V y[2][2];  // then along each column, and the bias
       for (std::size_t j = 0; j < 2; ++j) {
-        y[0][j] = bv + (z[0][j] + z[1][j]);
-        y[1][j] = bv + (z[1][j] + z[2][j]);
+        y[0][j] = z[0][j] + z[1][j];
+        y[1][j] = z[1][j] + z[2][j];
+      }
+      if constexpr (Out != winograd_output::rows_add) {
+        const V bv = simd::load<Arch>(bias + f);
+        for (auto& row : y)
+          for (auto& value : row) value = bv + value;
       }
       if constexpr (Out == winograd_output::relu_max_pool) {
         // ReLU on each output first, as the separate layers do (max(NaN, 0) is 0 there).
@@ -214,8 +221,10 @@ TENET_ALWAYS_INLINE void winograd_output_chunk(const Dims& d, const float* TENET
           for (std::size_t j = 0; j < 2; ++j) {
             const std::size_t col = 2 * tx + j;
             if (col >= d.out_width) continue;
-            const V value = Out == winograd_output::rows_relu ? xsimd::max(y[a][j], V(0.0f)) : y[a][j];
-            simd::store<Arch>(out + ((row - row_begin) * d.out_width + col) * d.filters + f, value);
+            float* o = out + ((row - row_begin) * d.out_width + col) * d.filters + f;
+            if constexpr (Out == winograd_output::rows_add) simd::store<Arch>(o, simd::load<Arch>(o) + y[a][j]);
+            else if constexpr (Out == winograd_output::rows_relu) simd::store<Arch>(o, xsimd::max(y[a][j], V(0.0f)));
+            else simd::store<Arch>(o, y[a][j]);
           }
         }
       }
@@ -309,6 +318,43 @@ void conv2d_winograd_relu_max_pool(const Dims& d, const float* TENET_RESTRICT in
   detail::with_winograd_chunk_buffers<Arch>(d, [&](float* v, float* m) {
     detail::winograd_tiles<Arch, detail::winograd_output::relu_max_pool>(d, in, u, bias, out, pooled_begin, pooled_end,
                                                                          pooled_width, 0, 0, v, m);
+  });
+}
+
+/// The input gradient of a convolution with kernel 2x2 and stride 1 is itself one, read
+/// backwards: grad_in[i][j][c] = sum over a, b, f of grad_out[i - 1 + a][j - 1 + b][f]
+/// w[1 - a][1 - b][c][f], a convolution of the output gradient (padded with one row and
+/// column before) by the kernel turned half a turn, filters and channels swapped. `bd` is
+/// its geometry (conv2d_dims: channels = the layer's filters, filters = its channels).
+/// Writes that kernel's transform U [9][F][C] into `u` from the layer's weights
+/// [2][2][C][F].
+template <class Arch, class Dims>
+void conv2d_winograd_backward_weights(const Dims& bd, const float* TENET_RESTRICT weights, float* TENET_RESTRICT u) {
+  const std::size_t F = bd.channels, C = bd.filters, fc = F * C;  // the layer's filters and channels
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t f = 0; f < F; ++f) {
+      // g[a][b] = w[1 - a][1 - b][c][f]
+      const float g00 = weights[(3 * C + c) * F + f], g01 = weights[(2 * C + c) * F + f];
+      const float g10 = weights[(1 * C + c) * F + f], g11 = weights[c * F + f];
+      const float top[3] = {g00, g00 + g01, g01}, bottom[3] = {g10, g10 + g11, g11};
+      float* o = u + f * C + c;
+      for (std::size_t j = 0; j < 3; ++j) {
+        o[j * fc] = top[j];
+        o[(3 + j) * fc] = top[j] + bottom[j];
+        o[(6 + j) * fc] = bottom[j];
+      }
+    }
+}
+
+/// grad_in += the input gradient, every row, from the output gradient and the transform
+/// conv2d_winograd_backward_weights wrote (bd as there).
+template <class Arch, class Dims>
+void conv2d_winograd_input_gradient(const Dims& bd, const float* TENET_RESTRICT grad_out,
+                                    const float* TENET_RESTRICT u, float* TENET_RESTRICT grad_in) {
+  detail::with_winograd_chunk_buffers<Arch>(bd, [&](float* v, float* m) {
+    detail::winograd_tiles<Arch, detail::winograd_output::rows_add>(bd, grad_out, u, nullptr, grad_in, 0,
+                                                                    (bd.out_height + 1) / 2, (bd.out_width + 1) / 2,
+                                                                    0, bd.out_height, v, m);
   });
 }
 
