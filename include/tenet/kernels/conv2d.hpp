@@ -419,9 +419,11 @@ inline constexpr bool single_channel_padded<Arch, static_conv2d_dims<Sizes...>> 
 /// transposed to channels-last in registers (simd::store_transposed). The padding's zeros
 /// are multiplied in rather than skipped, as frameworks do: with finite weights a zero adds
 /// nothing. Top and bottom padding is still skipped row by row. LeNet-5's first layer: 4.45
-/// -> 2.8 us.
+/// -> 2.8 us. Not inlined: inlined into the fused convolution + pooling's strip loop, g++
+/// spilled two of the 12 accumulators to the stack, every FMA on them a store and a reload
+/// (LeNet-5 batch-1 inference, min of 10 x 3 runs, A/B: 14.8-17.1 -> 12.9-15.9 us).
 template <class Arch, class Dims>
-void conv2d_single_channel_padded(const Dims& /*d: the sizes are Dims's constants*/, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are Dims's constants*/, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT rows_out,
                                   std::size_t row_begin, std::size_t row_end, bool relu) {
   using V = simd::vfloat<Arch>;
