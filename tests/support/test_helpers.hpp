@@ -226,7 +226,8 @@ using dense_cases = std::tuple<dense_case<1, 1>, dense_case<1, 7>, dense_case<1,
                                dense_case<3136, 8>, dense_case<3136, 10>, dense_case<3136, 33>, dense_case<400, 120>,
                                dense_case<120, 84>, dense_case<84, 10>, dense_case<3136, 128>,
                                dense_case<37, 12>, dense_case<21, 3>, dense_case<1001, 9>, dense_case<45, 41>,
-                               dense_case<7, 24>>;
+                               dense_case<7, 24>,
+                               dense_case<70, 131>>;  // wider than one pass, whole registers blocked and a ragged one
 
 /// Sizes for the element-wise functions: below, at and above one 8-lane register, and many.
 inline constexpr std::size_t activation_sizes[] = {1, 7, 8, 9, 100};

@@ -95,13 +95,72 @@ inline constexpr std::size_t widest_single_pass = 15;
 /// How many interleaved partial sums dense_forward keeps per output register: with two FMA
 /// units of 4-cycle latency about 8 independent chains are needed. Layers of 8 to 15
 /// registers run in one pass with one chain each, which reads each weight row once, whole
-/// (LeNet-5's 400 -> 120: 2.22 -> 1.72 us); layers of 3 to 7 registers, or more than 15, run
-/// groups of up to 4 registers x 2 chains (split into passes of 8 + 8 registers, the deep
-/// CNN's 3136 -> 128 was slower: 21 -> 25 us); smaller ones split the inputs further. It
+/// (LeNet-5's 400 -> 120: 2.22 -> 1.72 us); wider ones, one chain each too, in passes of up
+/// to 8 registers over blocks of inputs (dense_units_blocked); layers of 3 to 7 registers
+/// run groups of up to 4 registers x 2 chains; smaller ones split the inputs further. It
 /// depends only on the layer's width, never on how the units are grouped or on how many
 /// examples run together, so dense_forward_batch adds up in exactly the same order.
 constexpr std::size_t dense_chains(std::size_t registers) {
-  return registers >= 8 && registers <= widest_single_pass ? 1 : registers >= 3 ? 2 : 8 / registers;
+  return registers >= 8 ? 1 : registers >= 3 ? 2 : 8 / registers;
+}
+
+/// Registers of units in one pass of dense_units_blocked, and inputs per block.
+inline constexpr std::size_t blocked_pass_registers = 8, blocked_block_inputs = 32;
+
+/// One chain per register for a layer wider than one pass (more than 15 registers: the deep
+/// CNN's 3136 -> 128), whose weights come from L3: the inputs in blocks of 32, and for each
+/// block passes of up to 8 registers, their partial sums kept in `y` between blocks (exactly:
+/// a float stored and loaded back is the same float). Each block's weight rows (32 x 512
+/// bytes for 128 units) are then read as one stretch of memory, all of every row used,
+/// where passes over all the inputs read a quarter or a half of every row, 512 bytes apart
+/// (3136 -> 128 alone on the Zen 3, median of 3000: 51 us in passes of 4 registers x 2
+/// chains, 39 in two passes of 8 x 1 over all inputs, 33 this way). The same sums, in the
+/// same order, as one pass of every register would add. Units [at[0], at[0] + registers L)
+/// must be whole registers (no overlapping last register: y holds the partial sums).
+template <class Arch, std::size_t Blocks, class Dims>
+TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RESTRICT x,
+                                            const float* TENET_RESTRICT weights, float* TENET_RESTRICT y,
+                                            std::size_t unit, std::size_t begin, std::size_t end) {
+  using V = simd::vfloat<Arch>;
+  constexpr std::size_t L = simd::lanes<Arch>;
+  V acc[Blocks];
+  for (std::size_t b = 0; b < Blocks; ++b) acc[b] = begin == 0 ? V(0.0f) : simd::load<Arch>(y + unit + b * L);
+  for (std::size_t i = begin; i < end; ++i) {
+    const V xv(x[i]);
+    const float* w = weights + i * d.units + unit;
+    for (std::size_t b = 0; b < Blocks; ++b) acc[b] = xsimd::fma(xv, simd::load<Arch>(w + b * L), acc[b]);
+  }
+  for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(y + unit + b * L, acc[b]);
+}
+
+template <class Arch, class Dims>
+void dense_units_blocked(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin,
+                         std::size_t registers) {
+  constexpr std::size_t L = simd::lanes<Arch>;
+  const std::size_t passes = (registers + blocked_pass_registers - 1) / blocked_pass_registers;
+  for (std::size_t begin = 0; begin < d.inputs; begin += blocked_block_inputs) {
+    const std::size_t end = std::min(d.inputs, begin + blocked_block_inputs);
+    std::size_t unit = unit_begin;
+    for (std::size_t p = 0; p < passes; ++p) {  // as even as possible: 17 registers are 6 + 6 + 5
+      const std::size_t n = registers / passes + (p < registers % passes ? 1 : 0);
+      switch (n) {
+        case 1: dense_blocked_pass<Arch, 1>(d, x, weights, y, unit, begin, end); break;
+        case 2: dense_blocked_pass<Arch, 2>(d, x, weights, y, unit, begin, end); break;
+        case 3: dense_blocked_pass<Arch, 3>(d, x, weights, y, unit, begin, end); break;
+        case 4: dense_blocked_pass<Arch, 4>(d, x, weights, y, unit, begin, end); break;
+        case 5: dense_blocked_pass<Arch, 5>(d, x, weights, y, unit, begin, end); break;
+        case 6: dense_blocked_pass<Arch, 6>(d, x, weights, y, unit, begin, end); break;
+        case 7: dense_blocked_pass<Arch, 7>(d, x, weights, y, unit, begin, end); break;
+        default: dense_blocked_pass<Arch, 8>(d, x, weights, y, unit, begin, end); break;
+      }
+      unit += n * L;
+    }
+  }
+  for (std::size_t r = 0; r < registers; ++r) {
+    float* o = y + unit_begin + r * L;
+    simd::store<Arch>(o, simd::load<Arch>(bias + unit_begin + r * L) + simd::load<Arch>(o));
+  }
 }
 
 template <class Dims>
@@ -222,6 +281,17 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
     detail::dense_units_vector<Arch, 2, detail::dense_chains(2)>(d, x, weights, bias, y, at01);
     return;
   }
+  if (registers > detail::widest_single_pass) {
+    // Whole registers blocked; a ragged last one after them, alone (its overlap with the one
+    // before gets the same values again: the same single chains).
+    const std::size_t whole = (unit_end - unit_begin) / L;
+    detail::dense_units_blocked<Arch>(d, x, weights, bias, y, unit_begin, whole);
+    if (whole < registers) {
+      const std::size_t last[1] = {unit_end - L};
+      detail::dense_units_vector<Arch, 1, 1>(d, x, weights, bias, y, last);
+    }
+    return;
+  }
   if (detail::dense_chains(registers) == 1) {
     // 8 to 15 registers, one chain each, in one pass (with compile-time sizes only the
     // layer's own width is compiled).
@@ -230,7 +300,7 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
     auto run = [&]<std::size_t Blocks>() { detail::dense_units_vector<Arch, Blocks, 1>(d, x, weights, bias, y, pass); };
     if constexpr (detail::is_static_dense_dims<Dims>::value) {
       constexpr std::size_t whole = (Dims::units + L - 1) / L;
-      if constexpr (detail::dense_chains(whole) == 1) {
+      if constexpr (detail::dense_chains(whole) == 1 && whole <= detail::widest_single_pass) {
         if (registers == whole) return run.template operator()<whole>();
       }
     } else {
