@@ -107,16 +107,7 @@ constexpr std::size_t dense_chains(std::size_t registers) {
 /// Registers of units in one pass of dense_units_blocked, and inputs per block.
 inline constexpr std::size_t blocked_pass_registers = 8, blocked_block_inputs = 32;
 
-/// One chain per register for a layer wider than one pass (more than 15 registers: the deep
-/// CNN's 3136 -> 128), whose weights come from L3: the inputs in blocks of 32, and for each
-/// block passes of up to 8 registers, their partial sums kept in `y` between blocks (exactly:
-/// a float stored and loaded back is the same float). Each block's weight rows (32 x 512
-/// bytes for 128 units) are then read as one stretch of memory, all of every row used,
-/// where passes over all the inputs read a quarter or a half of every row, 512 bytes apart
-/// (3136 -> 128 alone on the Zen 3, median of 3000: 51 us in passes of 4 registers x 2
-/// chains, 39 in two passes of 8 x 1 over all inputs, 33 this way). The same sums, in the
-/// same order, as one pass of every register would add. Units [at[0], at[0] + registers L)
-/// must be whole registers (no overlapping last register: y holds the partial sums).
+/// One pass of dense_units_blocked: Blocks registers of units from `unit`, inputs [begin, end).
 template <class Arch, std::size_t Blocks, class Dims>
 TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RESTRICT x,
                                             const float* TENET_RESTRICT weights, float* TENET_RESTRICT y,
@@ -133,6 +124,16 @@ TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RE
   for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(y + unit + b * L, acc[b]);
 }
 
+/// One chain per register for a layer wider than one pass (more than 15 registers: the deep
+/// CNN's 3136 -> 128), whose weights come from L3: the inputs in blocks of 32, and for each
+/// block passes of up to 8 registers, their partial sums kept in `y` between blocks (exactly:
+/// a float stored and loaded back is the same float). Each block's weight rows (32 x 512
+/// bytes for 128 units) are then read as one stretch of memory, all of every row used,
+/// where passes over all the inputs read a quarter or a half of every row, 512 bytes apart
+/// (3136 -> 128 alone on the Zen 3, median of 3000: 51 us in passes of 4 registers x 2
+/// chains, 39 in two passes of 8 x 1 over all inputs, 33 this way). The same sums, in the
+/// same order, as one pass of every register would add. Units [unit_begin, unit_begin +
+/// registers L) must be whole registers (no overlapping last register: y holds the partial sums).
 template <class Arch, class Dims>
 void dense_units_blocked(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
                          const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin,
