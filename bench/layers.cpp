@@ -241,7 +241,7 @@ struct dense_case {
   /// their weight gradients at once; the time is for the 8 examples.
   template <variant V>
   static void backward_training(benchmark::State& state, const std::string& label) {
-    constexpr std::size_t group = tenet::detail::deferred_examples;
+    constexpr std::size_t group = tenet::plan::deferred_examples;
     dense_case c;
     bench::buffer inputs = bench::random_buffer(group * N, 13), grads = bench::random_buffer(group * U, 14, -1.0f, 1.0f);
     auto run = [&](const auto& d) {

@@ -133,9 +133,9 @@ template <class Index, class NotALayer>
 struct check_is_layer {
   static constexpr bool ok = !std::is_same_v<NotALayer, NotALayer>;  // false, but only once instantiated
   static_assert(ok,
-                "tenet::network: this argument is not a layer. Layers are tenet::conv2d, "
-                "max_pool, dense, flatten, relu, tanh, sigmoid, softmax, dropout and expect, or "
-                "your own type satisfying tenet::Layer (see docs/layer_contract.md).");
+                "tenet::network: this argument is not a layer. Layers are the types of "
+                "<tenet/layers/...> (tenet::conv2d, tenet::dense, tenet::relu, ...: the list is in "
+                "docs/layer_contract.md), or your own type satisfying tenet::Layer.");
 };
 
 }  // namespace tenet

@@ -35,29 +35,17 @@
 #include "diagnostics.hpp"
 #include "io/summary.hpp"
 #include "kernels/arch.hpp"
+#include "layer_args.hpp"
 #include "layer_view.hpp"
 #include "layers/input.hpp"
 #include "parallel/execution.hpp"
+#include "plan/inference.hpp"
 #include "shape.hpp"
 #include "tensor.hpp"
 
 namespace tenet {
 
-// forward_with fuses these into a preceding conv2d.
-struct relu;  // layers/activation.hpp
-template <std::size_t P, class... Options>
-struct max_pool;  // layers/pooling.hpp
-
 namespace detail {
-
-/// A bound layer whose inference output is its input (flatten, dropout, expect).
-template <class Bound>
-inline constexpr bool identity_in_inference = requires { requires Bound::identity_in_inference; };
-
-template <class Layer>
-inline constexpr bool is_max_pool = false;
-template <std::size_t P, class... Options>
-inline constexpr bool is_max_pool<max_pool<P, Options...>> = true;
 
 /// The input's shape, or `invalid_shape` (after reporting) when the first argument is not a
 /// proper `input<...>`.
@@ -73,13 +61,6 @@ struct input_traits<First> {
   using shape_type = typename First::shape_type;
 };
 
-/// Rounds a float count up to a whole cache line, so every layer's weights and biases start
-/// 64-byte aligned.
-constexpr std::size_t round_to_line(std::size_t floats) {
-  constexpr std::size_t per_line = alignment / sizeof(float);
-  return (floats + per_line - 1) / per_line * per_line;
-}
-
 template <class In, class Out, class Layers>
 class network_base;
 
@@ -92,6 +73,9 @@ class network_base<In, Out, bound_list<Bs...>> {
   using output_shape = Out;
   /// Number of layers after the input.
   static constexpr std::size_t depth = sizeof...(Bs);
+  /// The instruction set the network's plan and kernels are compiled for: the best one this
+  /// translation unit's flags allow (the plan and every kernel below take it as a parameter).
+  using arch = simd::default_arch;
   /// False after a shape error (already reported): the network then computes nothing, so the
   /// one error is not followed by others.
   static constexpr bool shapes_valid = !std::is_same_v<Out, invalid_shape>;
@@ -212,7 +196,7 @@ class network_base<In, Out, bound_list<Bs...>> {
     static_assert(sizeof(check_input<expected<In>, given<S>>) != 0);  // reports a wrong shape
     constexpr bool shape_ok = std::is_same_v<In, S>;  // not ::ok of a failed check: clang would add an error
     tensor<float, Out> y;
-    if constexpr (shape_ok && shapes_valid) forward(x.data(), y.data(), parallel::policy::split);
+    if constexpr (shape_ok && shapes_valid) forward<arch>(x.data(), y.data(), parallel::policy::split);
     return y;
   }
 
@@ -226,17 +210,18 @@ class network_base<In, Out, bound_list<Bs...>> {
       if (xs.size() != ys.size())
         throw std::invalid_argument("tenet::network::predict: " + std::to_string(xs.size()) + " inputs but room for " +
                                     std::to_string(ys.size()) + " outputs");
-      using Arch = simd::default_arch;
-      if constexpr (batched_tail_begin<Arch> < depth) {
+      using Arch = arch;
+      using tail = plan::batch_tail<network_base, Arch>;
+      if constexpr (tail::begin < depth) {
         // Whole blocks per task where the batch allows, so the dense layers see full blocks.
-        const std::size_t grain = std::max(parallel::grain_for(flops + max_activation), tail_block<Arch>);
+        const std::size_t grain = std::max(parallel::grain_for(flops + max_activation), tail::block);
         parallel::for_ranges(xs.size(), grain, [&](std::size_t begin, std::size_t end) {
-          for (std::size_t i = begin; i < end; i += tail_block<Arch>)
-            forward_block<Arch>(xs.subspan(i, std::min(tail_block<Arch>, end - i)), ys.subspan(i));
+          for (std::size_t i = begin; i < end; i += tail::block)
+            forward_block<Arch>(xs.subspan(i, std::min(tail::block, end - i)), ys.subspan(i));
         });
       } else {
         parallel::for_ranges(xs.size(), parallel::grain_for(flops + max_activation), [&](std::size_t begin, std::size_t end) {
-          for (std::size_t i = begin; i < end; ++i) forward(xs[i].data(), ys[i].data(), parallel::policy::serial);
+          for (std::size_t i = begin; i < end; ++i) forward<Arch>(xs[i].data(), ys[i].data(), parallel::policy::serial);
         });
       }
     }
@@ -263,7 +248,7 @@ class network_base<In, Out, bound_list<Bs...>> {
         const float* src;
         if constexpr (I == 0) src = x.data();
         else src = std::get<I - 1>(outs).data();
-        run_layer<I>(src, std::get<I>(outs).data(), parallel::policy::split);
+        run_layer<I, arch>(src, std::get<I>(outs).data(), parallel::policy::split);
       });
     }
     return outs;
@@ -283,100 +268,83 @@ class network_base<In, Out, bound_list<Bs...>> {
   }
 
   /// The forward pass on raw pointers: `x` holds input_shape::size floats, `y` receives
-  /// output_shape::size floats. Uses no heap for networks whose scratch fits in 256 KiB
-  /// (the stack); larger ones use a per-thread buffer allocated on first use.
-  template <class Arch = simd::default_arch>
+  /// output_shape::size floats, following the plan for `Arch` (plan/inference.hpp). Uses no
+  /// heap for networks whose scratch fits in stack_scratch_bytes; larger ones use a
+  /// per-thread buffer allocated on first use.
+  template <class Arch = arch>
   void forward(const float* x, float* y, parallel::policy p) const {
     forward_layers<Arch, depth>(x, y, p);
   }
 
+  /// Scratch a forward pass may keep on the stack; past it, a thread-local heap buffer (the
+  /// main thread's stack is 8 MiB, TBB workers' smaller, and batch predict adds its blocks).
+  static constexpr std::size_t stack_scratch_bytes = 256 * 1024;
+
  private:
-  template <std::size_t I, class Arch = simd::default_arch>
+  template <std::size_t I, class Arch>
+  forward_args args_of(const float* in, float* out, parallel::policy p) const {
+    return {params_.data() + layout_.weight_offset[I], params_.data() + layout_.bias_offset[I], in, out, p};
+  }
+
+  template <std::size_t I, class Arch>
   void run_layer(const float* in, float* out, parallel::policy p) const {
-    bound_layer<I>::template forward<Arch>(params_.data() + layout_.weight_offset[I], params_.data() + layout_.bias_offset[I], in,
-                                           out, p);
+    bound_layer<I>::template forward<Arch>(args_of<I, Arch>(in, out, p));
   }
 
   /// Layers [0, End) on one example: `y` receives layer End - 1's output.
   template <class Arch, std::size_t End>
   void forward_layers(const float* x, float* y, parallel::policy p) const {
-    if constexpr (last_running<Arch, End> == none) {
+    using steps = plan::inference<network_base, Arch, End>;
+    if constexpr (steps::step_count == 0) {
       std::memcpy(y, x, In::size * sizeof(float));  // nothing but pass-through layers: the output is the input
-    } else if constexpr (scratch_bytes <= 256 * 1024) {
+    } else if constexpr (scratch_bytes <= stack_scratch_bytes) {
       alignas(alignment) float scratch[2][max_activation];
-      forward_with<Arch, End>(x, y, scratch[0], scratch[1], p);
+      run_steps<steps, Arch>(x, y, scratch[0], scratch[1], p);
     } else {
       thread_local aligned_floats scratch(2 * round_to_line(max_activation));
-      forward_with<Arch, End>(x, y, scratch.data(), scratch.data() + round_to_line(max_activation), p);
+      run_steps<steps, Arch>(x, y, scratch.data(), scratch.data() + round_to_line(max_activation), p);
     }
   }
 
-  /// Batch predict runs the layers from batched_tail_begin on in blocks of tail_block
-  /// examples: the layers before it one example at a time, each example's result into a row
-  /// of the block; then layer by layer on the whole block, layers that have `forward_batch`
-  /// (dense: each weight loaded once per few examples instead of once per example) in one
-  /// call, the others row by row. Every row gets the same bits as single predict.
-  template <class Bound, class Arch>
-  static constexpr bool batches = requires { &Bound::template forward_batch<Arch>; };
-
-  template <class Arch, std::size_t... I>
-  static constexpr std::size_t first_batched(std::index_sequence<I...>) {
-    std::size_t first = depth;
-    ((first = first == depth && batches<bound_layer<I>, Arch> ? I : first), ...);
-    return first;
+  /// Runs a plan's steps (plan::inference) with `ping` and `pong` as its scratch buffers.
+  template <class Steps, class Arch>
+  void run_steps(const float* x, float* y, float* ping, float* pong, parallel::policy p) const {
+    [&]<std::size_t... S>(std::index_sequence<S...>) {
+      (run_step<Steps, S, Arch>(x, y, ping, pong, p), ...);
+    }(std::make_index_sequence<Steps::step_count>{});
   }
-  template <class Arch>
-  static constexpr std::size_t tail_begin_candidate = first_batched<Arch>(std::make_index_sequence<depth>{});
 
-  /// Floats per example of the tail's input, and the most of any tail layer's output.
-  template <class Arch>
-  static constexpr std::size_t tail_in_width = [] {
-    if constexpr (tail_begin_candidate<Arch> < depth) return bound_layer<tail_begin_candidate<Arch>>::input_shape::size;
-    else return std::size_t{0};
-  }();
-  template <class Arch>
-  static constexpr std::size_t tail_out_width = [] {
-    constexpr std::size_t T = tail_begin_candidate<Arch>;
-    constexpr std::size_t sizes[] = {(Bs::output_shape::size)..., 0};
-    std::size_t width = 0;
-    for (std::size_t i = T; i < depth; ++i) width = std::max(width, sizes[i]);
-    return width;
-  }();
+  template <class Steps, std::size_t S, class Arch>
+  void run_step(const float* x, float* y, float* ping, float* pong, parallel::policy p) const {
+    constexpr plan::step step = Steps::steps[S];
+    const float* in = step.reads == plan::buffer::input ? x : step.reads == plan::buffer::ping ? ping : pong;
+    float* out = step.writes == plan::buffer::output ? y : step.writes == plan::buffer::ping ? ping : pong;
+    using B = bound_layer<step.layer>;
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      if constexpr (step.absorbed == 0) B::template forward<Arch>(args_of<step.layer, Arch>(in, out, p));
+      else B::template forward_absorbing<Arch, bound_layer<step.layer + 1 + K>...>(args_of<step.layer, Arch>(in, out, p));
+    }(std::make_index_sequence<step.absorbed>{});
+  }
 
-  /// Examples per block: up to 8 (12 and 16 measured no faster on the lecture's networks),
-  /// the block's three buffers (its input rows and two ping-pong ones) at most 128 KiB, as
-  /// they live on the stack.
-  template <class Arch>
-  static constexpr std::size_t tail_block = [] {
-    constexpr std::size_t width = tail_in_width<Arch> + 2 * tail_out_width<Arch>;
-    if constexpr (width == 0) return std::size_t{0};  // no tail (clang warns of x / 0 even where unevaluated)
-    else return std::min<std::size_t>(8, (32 * 1024) / width);
-  }();
-
-  /// Where batch predict starts running blocks (depth: it does not; a block of one example
-  /// would gain nothing).
-  template <class Arch>
-  static constexpr std::size_t batched_tail_begin = tail_block<Arch> >= 2 ? tail_begin_candidate<Arch> : depth;
-
-  /// Runs xs (at most tail_block examples) into ys.
+  /// Runs xs (at most a block of examples) into ys: the layers before the tail one example
+  /// at a time into the rows of a block, then the tail layer by layer on the whole block, the
+  /// layers that have `forward_batch` in one call and the others row by row.
   template <class Arch>
   void forward_block(std::span<const tensor<float, In>> xs, std::span<tensor<float, Out>> ys) const {
-    constexpr std::size_t T = batched_tail_begin<Arch>;
-    constexpr std::size_t rows = tail_block<Arch>;
-    constexpr std::size_t tail_in = tail_in_width<Arch>;
-    alignas(alignment) float block_in[rows * tail_in];
-    alignas(alignment) float block[2][rows * tail_out_width<Arch>];
+    using tail = plan::batch_tail<network_base, Arch>;
+    constexpr std::size_t T = tail::begin;
+    alignas(alignment) float block_in[tail::block * tail::in_width];
+    alignas(alignment) float block[2][tail::block * tail::out_width];
     const std::size_t n = xs.size();
-    for (std::size_t e = 0; e < n; ++e) forward_layers<Arch, T>(xs[e].data(), block_in + e * tail_in, parallel::policy::serial);
+    for (std::size_t e = 0; e < n; ++e) forward_layers<Arch, T>(xs[e].data(), block_in + e * tail::in_width, parallel::policy::serial);
     const float* src = block_in;
     boost::hana::for_each(indices, [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
       using B = bound_layer<I>;
-      if constexpr (I >= T && !identity_in_inference<B>) {
+      if constexpr (I >= T && !plan::identity_in_inference<B>) {
         float* dst = src == block[0] ? block[1] : block[0];
-        if constexpr (batches<B, Arch>) {
-          B::template forward_batch<Arch>(params_.data() + layout_.weight_offset[I], params_.data() + layout_.bias_offset[I],
-                                          src, dst, n);
+        if constexpr (tail::template batches<B>) {
+          B::template forward_batch<Arch>(args_of<I, Arch>(src, dst, parallel::policy::serial), n);
         } else {
           constexpr std::size_t in = B::input_shape::size, out = B::output_shape::size;
           for (std::size_t e = 0; e < n; ++e) run_layer<I, Arch>(src + e * in, dst + e * out, parallel::policy::serial);
@@ -385,93 +353,6 @@ class network_base<In, Out, bound_list<Bs...>> {
       }
     });
     for (std::size_t e = 0; e < n; ++e) std::memcpy(ys[e].data(), src + e * Out::size, Out::size * sizeof(float));
-  }
-
-  /// How many of the layers after layer I it performs itself in inference: 1 for a conv2d
-  /// followed by relu (conv2d::forward_relu), 2 when a max_pool comes next and the conv2d
-  /// can pool its rows as it goes (conv2d::forward_relu_pool); otherwise 0.
-  template <std::size_t I, class Arch>
-  static constexpr std::size_t absorbs() {
-    if constexpr (I + 1 < depth) {
-      if constexpr (std::is_same_v<typename bound_layer<I + 1>::layer_type, relu>) {
-        if constexpr (I + 2 < depth) {
-          if constexpr (is_max_pool<typename bound_layer<I + 2>::layer_type>) {
-            if constexpr (requires { &bound_layer<I>::template forward_relu_pool<Arch, bound_layer<I + 2>>; })
-              return 2;
-          }
-        }
-        if constexpr (requires { &bound_layer<I>::template forward_relu<Arch>; }) return 1;
-      }
-    }
-    return 0;
-  }
-
-  /// absorbed[I]: how many layers after layer I it does itself (see absorbs), within [0, End).
-  template <class Arch, std::size_t End, std::size_t... I>
-  static constexpr std::array<std::size_t, sizeof...(I) + 1> absorbed_table(std::index_sequence<I...>) {
-    return {(I + absorbs<I, Arch>() < End ? absorbs<I, Arch>() : 0)..., 0};  // never past End
-  }
-  template <class Arch, std::size_t End>
-  static constexpr auto absorbed = absorbed_table<Arch, End>(std::make_index_sequence<depth>{});
-
-  /// skipped[I]: layer I does not run in inference (done by a layer before it, or a
-  /// pass-through: flatten, dropout, expect, whose output is their input, so that the next
-  /// layer reads their input buffer instead of a copy).
-  template <class Arch, std::size_t End, std::size_t... I>
-  static constexpr std::array<bool, depth + 1> skipped_table(std::index_sequence<I...>) {
-    std::array<bool, depth + 1> skipped = {(I < End && identity_in_inference<bound_layer<I>>)..., false};
-    for (std::size_t i = 0; i < End; ++i)
-      if (!skipped[i])
-        for (std::size_t k = 1; k <= absorbed<Arch, End>[i]; ++k) skipped[i + k] = true;
-    return skipped;
-  }
-  template <class Arch, std::size_t End>
-  static constexpr auto skipped = skipped_table<Arch, End>(std::make_index_sequence<depth>{});
-
-  static constexpr std::size_t none = static_cast<std::size_t>(-1);
-
-  /// The last layer before End that runs (it writes the output; any layers after it are
-  /// pass-throughs), or `none`.
-  template <class Arch, std::size_t End>
-  static constexpr std::size_t last_running = [] {
-    std::size_t last = none;
-    for (std::size_t i = 0; i < End; ++i)
-      if (!skipped<Arch, End>[i]) last = i;
-    return last;
-  }();
-
-  /// How many layers run before layer I (the skipped ones do not): the ping-pong buffers
-  /// alternate with the layers that run, not with the layer index.
-  template <class Arch, std::size_t End>
-  static constexpr std::size_t runs_before(std::size_t layer) {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < layer; ++i)
-      if (!skipped<Arch, End>[i]) ++n;
-    return n;
-  }
-
-  template <class Arch, std::size_t End>
-  void forward_with(const float* x, float* y, float* even, float* odd, parallel::policy p) const {
-    boost::hana::for_each(indices, [&](auto i) {
-      constexpr std::size_t I = decltype(i)::value;
-      if constexpr (I >= End || skipped<Arch, End>[I]) {
-        return;  // done by a layer before, or after the range
-      } else {
-        constexpr std::size_t step = runs_before<Arch, End>(I);
-        constexpr std::size_t fused = absorbed<Arch, End>[I];
-        constexpr bool last = I == last_running<Arch, End>;
-        const float* src = step == 0 ? x : (step % 2 == 1 ? even : odd);
-        float* dst = last ? y : (step % 2 == 0 ? even : odd);
-        const float* weights = params_.data() + layout_.weight_offset[I];
-        const float* biases = params_.data() + layout_.bias_offset[I];
-        if constexpr (fused == 2)
-          bound_layer<I>::template forward_relu_pool<Arch, bound_layer<I + 2>>(weights, biases, src, dst, p);
-        else if constexpr (fused == 1)
-          bound_layer<I>::template forward_relu<Arch>(weights, biases, src, dst, p);
-        else
-          run_layer<I, Arch>(src, dst, p);
-      }
-    });
   }
 
   aligned_floats params_;
@@ -483,7 +364,7 @@ class network_base<In, Out, bound_list<Bs...>> {
 /// max_pool<2>, flatten, dense<10>, softmax>`. The first argument is the input shape; the
 /// rest are layers in data-flow order. Every shape is checked when the type is formed.
 ///
-/// Example: examples/summary.cpp
+/// Example: examples/seed_network.cpp
 template <class Input, class... Layers>
 class network
     : public detail::network_base<typename detail::input_traits<Input>::shape_type,

@@ -169,8 +169,8 @@ void require_training_pass_matches_layers_one_by_one(std::uint64_t seed) {
     using B = typename Net::template bound_layer<I>;
     static_assert(!requires { B::state_count; }, "layers with per-example state (dropout) draw noise: not compared here");
     outs[I].assign(B::output_shape::size, 0.0f);
-    B::template forward<arch>(params + Net::weight_offset(I), params + Net::bias_offset(I), I == 0 ? x.data() : outs[I - 1].data(),
-                              outs[I].data(), parallel::policy::serial);
+    B::template forward<arch>({params + Net::weight_offset(I), params + Net::bias_offset(I), I == 0 ? x.data() : outs[I - 1].data(),
+                               outs[I].data(), parallel::policy::serial});
   });
   for (std::size_t k = 0; k < Net::output_shape::size; ++k)
     REQUIRE(std::bit_cast<std::uint32_t>(outs[depth - 1][k]) == std::bit_cast<std::uint32_t>(pass::output_of(ws.data(), depth - 1)[k]));
@@ -183,10 +183,17 @@ void require_training_pass_matches_layers_one_by_one(std::uint64_t seed) {
   boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<top>), [&](auto step) {
     constexpr std::size_t I = top - 1 - decltype(step)::value;
     using B = typename Net::template bound_layer<I>;
-    std::vector<float> g_in(B::input_shape::size), scratch(tenet::detail::state_count_of<B>() + 1);
-    B::template backward<arch>(params + Net::weight_offset(I), I == 0 ? x.data() : outs[I == 0 ? 0 : I - 1].data(), outs[I].data(),
-                               g.data(), I == 0 ? nullptr : g_in.data(), want.data() + Net::weight_offset(I),
-                               want.data() + Net::bias_offset(I), scratch.data());
+    std::vector<float> g_in(B::input_shape::size), scratch(tenet::plan::scratch_count_of<B, arch>() + 1);
+    backward_args a{};
+    a.weights = params + Net::weight_offset(I);
+    a.in = I == 0 ? x.data() : outs[I == 0 ? 0 : I - 1].data();
+    a.out = outs[I].data();
+    a.grad_out = g.data();
+    a.grad_in = I == 0 ? nullptr : g_in.data();
+    a.grad_weights = want.data() + Net::weight_offset(I);
+    a.grad_biases = want.data() + Net::bias_offset(I);
+    a.scratch = scratch.data();
+    B::template backward<arch>(a);
     g = std::move(g_in);
   });
   std::size_t differing = 0;
@@ -268,8 +275,8 @@ TEST_CASE("training's prepared conv2d weights and deferred dense weight gradient
   // 10-unit dense layer (interleaved kernels), 11 examples = a group of 8 and one of 3.
   using convolutions = network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, conv2d<5, kernel<3, 3>, same>,
                                relu, flatten, dense<10>, softmax>;
-  static_assert(tenet::detail::prepares_backward<convolutions::bound_layer<3>> &&
-                tenet::detail::defers_weight_gradients<convolutions::bound_layer<6>>);
+  static_assert(tenet::plan::prepares_backward<convolutions::bound_layer<3>, convolutions::arch> &&
+                tenet::plan::defers_weight_gradients<convolutions::bound_layer<6>, convolutions::arch>);
   require_deferred_weight_gradients_match<convolutions>(11, 3);
   // A dense layer first (its input is the example), one too large to defer (72,000 weights)
   // between two that do, 5 examples (one group, not full).
@@ -294,13 +301,13 @@ struct doubling {
     using output_shape = In;
     static constexpr std::size_t weight_count = 0, bias_count = 0, flops = 0;
     template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, tenet::parallel::policy) {
-      for (std::size_t i = 0; i < In::size; ++i) out[i] = 2.0f * in[i];
+    static void forward(const tenet::forward_args& a) {
+      for (std::size_t i = 0; i < In::size; ++i) a.out[i] = 2.0f * a.in[i];
     }
     template <class Arch>
-    static void backward(const float*, const float*, const float*, const float* g, float* gi, float*, float*, const float*) {
-      if (gi != nullptr)
-        for (std::size_t i = 0; i < In::size; ++i) gi[i] = g[i];  // should be 2 * g[i]
+    static void backward(const tenet::backward_args& a) {
+      if (a.grad_in != nullptr)
+        for (std::size_t i = 0; i < In::size; ++i) a.grad_in[i] = a.grad_out[i];  // should be 2 * grad_out[i]
     }
   };
 };

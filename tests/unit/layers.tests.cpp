@@ -265,7 +265,7 @@ void check_dropout_mask(std::uint64_t seed) {
     using bound = typename tenet::dropout_ratio<Num, Den>::template at<tenet::shape<5, 7, 3>>;
     const std::vector<float> x = random_values(105, 15);
     std::vector<float> out(105), state(105);
-    bound::template forward_train<tenet::simd::default_arch>(nullptr, nullptr, x.data(), out.data(), state.data(), seed);
+    bound::template forward_train<tenet::simd::default_arch>({nullptr, nullptr, x.data(), out.data()}, state.data(), seed);
     const float rate = static_cast<float>(Num) / static_cast<float>(Den);
     const float scale = 1.0f / (1.0f - rate);
     tenet::detail::random_generator rng(seed);

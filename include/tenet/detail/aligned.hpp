@@ -10,6 +10,13 @@
 
 namespace tenet::detail {
 
+/// Rounds a float count up to whole cache lines, so that the block after it starts aligned
+/// to `tenet::alignment` too.
+constexpr std::size_t round_to_line(std::size_t floats) {
+  constexpr std::size_t per_line = alignment / sizeof(float);
+  return (floats + per_line - 1) / per_line * per_line;
+}
+
 struct aligned_delete {
   void operator()(float* p) const noexcept { ::operator delete[](p, std::align_val_t{alignment}); }
 };

@@ -6,6 +6,21 @@
 
 namespace tenet::detail {
 
+/// splitmix64's step and output function (Steele, Lea and Flood): consecutive states give
+/// well-mixed, independent-looking 64-bit values.
+inline constexpr std::uint64_t splitmix64_increment = 0x9e3779b97f4a7c15ULL;
+constexpr std::uint64_t splitmix64_mix(std::uint64_t z) noexcept {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// A seed for stream `salt` of `seed` (a layer's index, an example's position): the
+/// (salt + 1)-th state of splitmix64 started at `seed`, so nearby salts give unrelated seeds.
+constexpr std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t salt) noexcept {
+  return splitmix64_mix(seed + splitmix64_increment * (salt + 1));
+}
+
 /// xoshiro256** seeded through splitmix64: fast, 2^256 - 1 period, portable.
 class random_generator {
  public:
@@ -40,12 +55,7 @@ class random_generator {
 
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-  static std::uint64_t splitmix64(std::uint64_t& x) noexcept {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  static std::uint64_t splitmix64(std::uint64_t& x) noexcept { return splitmix64_mix(x += splitmix64_increment); }
   std::uint64_t state_[4];
 };
 

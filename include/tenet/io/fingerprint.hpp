@@ -9,8 +9,9 @@
 ///
 ///   - the scheme tag "tenet.fingerprint/1" and the network's input shape;
 ///   - for every layer except `expect` (which computes nothing): a kind token naming the layer
-///     and the settings that its shapes do not reveal (conv2d: filters, kernel, stride,
-///     padding; max_pool: window, stride; dense: units), its input shape, output shape,
+///     and the settings that its shapes do not reveal, as the layer declares them
+///     (`fingerprint_name`, `fingerprint_numbers`; conv2d: filters, kernel, stride, padding;
+///     max_pool and avg_pool: window, stride; dense: units), its input shape, output shape,
 ///     weight shape (if it has one), weight count and bias count;
 ///   - the number of layers hashed.
 ///
@@ -34,14 +35,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "../layers/activation.hpp"
-#include "../layers/conv2d.hpp"
-#include "../layers/dense.hpp"
-#include "../layers/dropout.hpp"
-#include "../layers/expect.hpp"
-#include "../layers/flatten.hpp"
-#include "../layers/pooling.hpp"
-#include "../layers/softmax.hpp"
 #include "../shape.hpp"
 
 namespace tenet {
@@ -85,99 +78,35 @@ concept HasNumberToken = requires {
   typename std::integral_constant<std::uint64_t, static_cast<std::uint64_t>(L::fingerprint_token)>;
 };
 
-/// How a layer spec enters the fingerprint. `transparent` layers are left out of the
-/// fingerprint, the description and the weights file; `add` feeds the kind token.
-/// This primary template handles layers tenet does not know.
+/// How a layer spec enters the fingerprint. A layer declares it next to itself:
+///   - `static constexpr std::string_view fingerprint_name` and, optionally,
+///     `fingerprint_numbers` (a constexpr array of integers): tenet's own layers, the name
+///     and the settings its shapes do not reveal;
+///   - `static constexpr bool recorded_in_files = false`: left out of the fingerprint, the
+///     description and the weights file (expect);
+///   - nothing, or a `fingerprint_token`: a user layer, hashed as "user" plus its token.
 template <class L>
 struct layer_kind {
-  static constexpr bool transparent = false;
+  static constexpr bool transparent = requires { requires !L::recorded_in_files; };
   static constexpr void add(fnv1a& h) {
-    h.text("user");
-    if constexpr (HasTextToken<L>) {
-      h.text(std::string_view(L::fingerprint_token));
-    } else if constexpr (HasNumberToken<L>) {
-      h.number(static_cast<std::uint64_t>(L::fingerprint_token));
+    if constexpr (requires { L::fingerprint_name; }) {
+      h.text(std::string_view(L::fingerprint_name));
+      if constexpr (requires { L::fingerprint_numbers; })
+        for (const auto n : L::fingerprint_numbers) h.number(static_cast<std::uint64_t>(n));
     } else {
-      static_assert(!requires { L::fingerprint_token; },
-                    "tenet::fingerprint_v: a layer's fingerprint_token must be a constexpr string "
-                    "(e.g. static constexpr std::string_view fingerprint_token = \"my_layer/1\";) or integer");
-      h.text("");
+      h.text("user");
+      if constexpr (HasTextToken<L>) {
+        h.text(std::string_view(L::fingerprint_token));
+      } else if constexpr (HasNumberToken<L>) {
+        h.number(static_cast<std::uint64_t>(L::fingerprint_token));
+      } else {
+        static_assert(!requires { L::fingerprint_token; },
+                      "tenet::fingerprint_v: a layer's fingerprint_token must be a constexpr string "
+                      "(e.g. static constexpr std::string_view fingerprint_token = \"my_layer/1\";) or integer");
+        h.text("");
+      }
     }
   }
-};
-
-/// A layer whose kind is its name alone.
-struct named_kind {
-  static constexpr bool transparent = false;
-};
-
-template <std::size_t Filters, class Kernel, class... Options>
-struct layer_kind<conv2d<Filters, Kernel, Options...>> : named_kind {
-  using layer = conv2d<Filters, Kernel, Options...>;
-  static constexpr void add(fnv1a& h) {
-    h.text("conv2d");
-    h.number(Filters);
-    h.number(Kernel::height);
-    h.number(Kernel::width);
-    h.number(layer::stride_type::height);
-    h.number(layer::stride_type::width);
-    h.number(layer::same_padding ? 1 : 0);
-  }
-};
-template <std::size_t P, class... Options>
-struct layer_kind<max_pool<P, Options...>> : named_kind {
-  using layer = max_pool<P, Options...>;
-  static constexpr void add(fnv1a& h) {
-    h.text("max_pool");
-    h.number(P);
-    h.number(layer::stride_type::height);
-    h.number(layer::stride_type::width);
-  }
-};
-template <std::size_t Units>
-struct layer_kind<dense<Units>> : named_kind {
-  static constexpr void add(fnv1a& h) {
-    h.text("dense");
-    h.number(Units);
-  }
-};
-template <>
-struct layer_kind<flatten> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("flatten"); }
-};
-template <>
-struct layer_kind<relu> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("relu"); }
-};
-template <>
-struct layer_kind<tanh> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("tanh"); }
-};
-template <>
-struct layer_kind<sigmoid> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("sigmoid"); }
-};
-template <>
-struct layer_kind<softmax> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("softmax"); }
-};
-// The rate only matters while training, so it is not hashed: a network retrained with a
-// different rate still loads the other's weights.
-template <std::size_t Num, std::size_t Den>
-struct layer_kind<dropout_ratio<Num, Den>> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("dropout"); }
-};
-#if TENET_HAS_FLOAT_TEMPLATE_ARGS
-template <float Rate>
-struct layer_kind<dropout<Rate>> : named_kind {
-  static constexpr void add(fnv1a& h) { h.text("dropout"); }
-};
-#endif
-// A checkpoint computes nothing and holds nothing: it is not part of what a file describes.
-template <class Expected>
-struct layer_kind<expect<Expected>> {
-  static constexpr bool transparent = true;
-  static constexpr void add(fnv1a&) {}
 };
 
 /// True for layers that appear in fingerprints, descriptions and weights files.

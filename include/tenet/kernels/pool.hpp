@@ -7,26 +7,9 @@
 
 #include "../config.hpp"
 #include "arch.hpp"
+#include "pool_dims.hpp"
 
 namespace tenet::kernels {
-
-/// Pooling geometry known at compile time.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t PH, std::size_t PW, std::size_t SH,
-          std::size_t SW, std::size_t OH, std::size_t OW>
-struct static_pool_dims {
-  static constexpr std::size_t in_height = H, in_width = W, channels = C;
-  static constexpr std::size_t window_height = PH, window_width = PW;
-  static constexpr std::size_t stride_height = SH, stride_width = SW;
-  static constexpr std::size_t out_height = OH, out_width = OW;
-};
-
-/// The same geometry at run time.
-struct pool_dims {
-  std::size_t in_height, in_width, channels;
-  std::size_t window_height, window_width;
-  std::size_t stride_height, stride_width;
-  std::size_t out_height, out_width;
-};
 
 /// Output rows [row_begin, row_end) of a max pooling: each output is the largest input in
 /// its window, channel by channel. `in` is [H][W][C], `out` [OH][OW][C].

@@ -3,10 +3,13 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "../diagnostics.hpp"
 #include "../kernels/elementwise.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
+#include "../plan/fusion.hpp"
 #include "../shape.hpp"
 
 namespace tenet {
@@ -22,6 +25,7 @@ struct elementwise_layer {
   }
 
   static std::string describe() { return Fn::name; }
+  static constexpr std::string_view fingerprint_name = Fn::name;
 
   template <class In>
   struct at {
@@ -30,21 +34,25 @@ struct elementwise_layer {
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
 
-    template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
-      Fn::template apply<Arch>(in, out, In::size);
-    }
+    static constexpr fusion_role role = Fn::role;
 
     template <class Arch>
-    static void backward(const float*, const float*, const float* out, const float* grad_out, float* grad_in, float*,
-                         float*, const float*) {
-      if (grad_in != nullptr) Fn::template derive<Arch>(out, grad_out, grad_in, In::size);
+    static void forward(const forward_args& a) {
+      Fn::template apply<Arch>(a.in, a.out, In::size);
+    }
+
+    /// The derivative is computed from the output, so a layer that absorbs this one may keep
+    /// only the output.
+    template <class Arch>
+    static void backward(const backward_args& a) {
+      if (a.grad_in != nullptr) Fn::template derive<Arch>(a.out, a.grad_out, a.grad_in, In::size);
     }
   };
 };
 
 struct relu_fn {
   static constexpr const char* name = "relu";
+  static constexpr fusion_role role = fusion_role::relu;
   template <class Arch>
   static void apply(const float* in, float* out, std::size_t n) {
     kernels::relu_forward<Arch>(in, out, n);
@@ -56,6 +64,7 @@ struct relu_fn {
 };
 struct tanh_fn {
   static constexpr const char* name = "tanh";
+  static constexpr fusion_role role = fusion_role::none;
   template <class Arch>
   static void apply(const float* in, float* out, std::size_t n) {
     kernels::tanh_forward<Arch>(in, out, n);
@@ -67,6 +76,7 @@ struct tanh_fn {
 };
 struct sigmoid_fn {
   static constexpr const char* name = "sigmoid";
+  static constexpr fusion_role role = fusion_role::none;
   template <class Arch>
   static void apply(const float* in, float* out, std::size_t n) {
     kernels::sigmoid_forward<Arch>(in, out, n);

@@ -2,15 +2,22 @@
 /// `conv2d<Filters, kernel<KH, KW>, Options...>`: 2-D convolution with bias.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <type_traits>
 
+#include "../config.hpp"
 #include "../detail/options.hpp"
 #include "../diagnostics.hpp"
 #include "../kernels/conv2d.hpp"
 #include "../kernels/fused.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
+#include "../plan/fusion.hpp"
 #include "../shape.hpp"
 
 namespace tenet {
@@ -49,6 +56,11 @@ struct conv2d {
     return text;
   }
 
+  /// What a weight file's fingerprint records of this layer (io/fingerprint.hpp).
+  static constexpr std::string_view fingerprint_name = "conv2d";
+  static constexpr std::array<std::uint64_t, 6> fingerprint_numbers = {Filters,           Kernel::height,      Kernel::width,
+                                                                       stride_type::height, stride_type::width, same_padding};
+
   /// The layer bound to its input shape.
   template <class In>
   struct at {
@@ -73,89 +85,105 @@ struct conv2d {
     static constexpr std::size_t flops = 2 * OH * OW * KH * KW * C * Filters;
     using dims = kernels::static_conv2d_dims<H, W, C, Filters, KH, KW, SH, SW, OH, OW, pad_top, pad_left>;
 
-    /// Output rows split across threads when the policy allows it; with `relu`, max(out, 0).
+    /// Output rows split across threads when the policy allows it.
     template <class Arch>
-    static void forward(const float* weights, const float* biases, const float* in, float* out, parallel::policy p,
-                        bool relu = false) {
-      if constexpr (kernels::winograd_applies<Arch>(dims{})) {
-        // Winograd (kernels/winograd.hpp): the weights transformed once, before the threads
-        // split the pairs of rows its 2x2 blocks cover.
-        kernels::with_winograd_weights<Arch>(dims{}, weights, [&](const float* u) {
-          parallel::for_ranges(p, (OH + 1) / 2, flops / OH * 2, [&](std::size_t begin, std::size_t end) {
-            const std::size_t row_begin = 2 * begin, row_end = std::min(2 * end, OH);
-            kernels::conv2d_winograd_rows<Arch>(dims{}, in, u, biases, out + row_begin * OW * Filters, row_begin,
-                                                row_end, relu);
-          });
-        });
+    static void forward(const forward_args& a) {
+      run<Arch>(a, false);
+    }
+
+    /// A strip of pooling-window-height output rows, which the fused convolution + ReLU +
+    /// max pooling keeps on the stack between the convolution and the pooling.
+    static constexpr std::size_t max_pool_strip_floats = 8192;
+
+    /// What this layer runs in its own pass after its output: the ReLU after it (inference
+    /// and training: the ReLU's output is all the backward passes need, as this layer's
+    /// backward reads no output), or that ReLU and a max pooling after it, when the pooling
+    /// windows do not overlap vertically and its strip fits max_pool_strip_floats
+    /// (inference only: training keeps the ReLU's output).
+    template <plan::pass Pass, class Arch, class... Next>
+    static constexpr bool absorbs_forward() {
+      using roles = std::array<fusion_role, sizeof...(Next)>;
+      constexpr roles next = {plan::role_of<Next>...};
+      if constexpr (sizeof...(Next) == 1) {
+        return next[0] == fusion_role::relu;
+      } else if constexpr (sizeof...(Next) == 2 && Pass == plan::pass::inference) {
+        using Pool = std::tuple_element_t<1, std::tuple<Next...>>;
+        if constexpr (next[0] == fusion_role::relu && next[1] == fusion_role::max_pool)
+          return kernels::fusable_conv2d_max_pool(dims{}, typename Pool::dims{}) &&
+                 kernels::conv2d_max_pool_strip(dims{}, typename Pool::dims{}) <= max_pool_strip_floats;
+        else return false;
       } else {
-        parallel::for_ranges(p, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
-          kernels::conv2d_forward<Arch>(dims{}, in, weights, biases, out, begin, end, relu);
-        });
+        return false;
       }
     }
 
-    /// forward followed by a ReLU, in one pass over the output (inference, and training,
-    /// where the ReLU's output is all the backward passes need: backward reads no output).
+    /// This layer and the layers Next... (see absorbs_forward) in one pass; the bits of the
+    /// layers run one by one. Threads split the output rows (the pooled rows when pooling).
+    template <class Arch, class... Next>
+    static void forward_absorbing(const forward_args& a) {
+      if constexpr (sizeof...(Next) == 1) run<Arch>(a, true);
+      else run_relu_max_pool<Arch, typename std::tuple_element_t<1, std::tuple<Next...>>::dims>(a);
+    }
+
+    /// Floats of scratch the backward pass needs (the weights as the input gradient reads them).
     template <class Arch>
-    static void forward_relu(const float* weights, const float* biases, const float* in, float* out,
-                             parallel::policy p) {
-      forward<Arch>(weights, biases, in, out, p, true);
-    }
-
-    /// forward, ReLU and the max pooling bound as `Pool` in one pass (inference), when the
-    /// pooling windows do not overlap vertically and a strip of window-height output rows
-    /// fits in 32 KiB on the stack (kernels/fused.hpp). Threads split the pooled rows.
-    template <class Arch, class Pool>
-      requires(kernels::fusable_conv2d_max_pool(dims{}, typename Pool::dims{}) &&
-               kernels::conv2d_max_pool_strip(dims{}, typename Pool::dims{}) <= 8192)
-    static void forward_relu_pool(const float* weights, const float* biases, const float* in, float* out,
-                                  parallel::policy p) {
-      using pool_dims = typename Pool::dims;
-      constexpr std::size_t strip_floats = kernels::conv2d_max_pool_strip(dims{}, pool_dims{});
-      constexpr std::size_t row_flops = flops / OH * pool_dims::window_height;
-      if constexpr (kernels::winograd_applies<Arch>(dims{})) {  // the weights transformed once for all threads
-        kernels::with_winograd_weights<Arch>(dims{}, weights, [&](const float* u) {
-          parallel::for_ranges(p, pool_dims::out_height, row_flops, [&](std::size_t begin, std::size_t end) {
-            alignas(64) float strip[strip_floats];
-            kernels::conv2d_winograd_relu_max_pool_from<Arch>(dims{}, pool_dims{}, in, u, biases, out, begin, end,
-                                                              strip);
-          });
-        });
-      } else {
-        parallel::for_ranges(p, pool_dims::out_height, row_flops, [&](std::size_t begin, std::size_t end) {
-          alignas(64) float strip[strip_floats];
-          kernels::conv2d_relu_max_pool_forward<Arch>(dims{}, pool_dims{}, in, weights, biases, out, begin, end,
-                                                      strip);
-        });
-      }
-    }
-
-    /// Scratch for the backward pass (the weights, transposed).
-    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch<simd::default_arch>(dims{});
+    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch<Arch>(dims{});
 
     /// Accumulates the weight and bias gradients; writes the input gradient when asked.
     template <class Arch>
-    static void backward(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
-                         float* grad_in, float* grad_weights, float* grad_biases, float* scratch) {
-      if (grad_in != nullptr) std::fill_n(grad_in, In::size, 0.0f);
-      kernels::conv2d_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases, scratch);
+    static void backward(const backward_args& a) {
+      if (a.grad_in != nullptr) std::fill_n(a.grad_in, In::size, 0.0f);
+      kernels::conv2d_backward<Arch>(dims{}, a.in, a.weights, a.grad_out, a.grad_in, a.grad_weights, a.grad_biases, a.scratch,
+                                     a.prepared);
     }
 
-    /// Training: the transposed weights the input gradient reads, written into the scratch
-    /// once for a group of examples (the weights do not change within a batch), and the
-    /// backward pass that uses them; the same bits as backward. (LeNet-5's second layer spent
-    /// 1.0-1.5 of its 11-12 us transposing its weights for every example.)
+    /// Training: what the input gradient reads of the weights (transposed, or transformed
+    /// for Winograd), written into the scratch once for a group of examples, since the weights
+    /// do not change within a batch; backward then runs `prepared`. Single-channel layers
+    /// have none: their scratch holds other copies.
     template <class Arch>
       requires(!kernels::conv2d_single_channel_backward(dims{}))
     static void prepare_backward(const float* weights, float* scratch) {
       kernels::conv2d_transpose_weights<Arch>(dims{}, weights, scratch);
     }
+
+   private:
     template <class Arch>
-      requires(!kernels::conv2d_single_channel_backward(dims{}))
-    static void backward_prepared(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
-                                  float* grad_in, float* grad_weights, float* grad_biases, float* scratch) {
-      if (grad_in != nullptr) std::fill_n(grad_in, In::size, 0.0f);
-      kernels::conv2d_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases, scratch, true);
+    static void run(const forward_args& a, bool relu) {
+      if constexpr (kernels::winograd_applies<Arch>(dims{})) {
+        // Winograd (kernels/winograd.hpp): the weights transformed once, before the threads
+        // split the pairs of rows its 2x2 blocks cover.
+        kernels::with_winograd_weights<Arch>(dims{}, a.weights, [&](const float* u) {
+          parallel::for_ranges(a.policy, (OH + 1) / 2, flops / OH * 2, [&](std::size_t begin, std::size_t end) {
+            const std::size_t row_begin = 2 * begin, row_end = std::min(2 * end, OH);
+            kernels::conv2d_winograd_rows<Arch>(dims{}, a.in, u, a.biases, a.out + row_begin * OW * Filters, row_begin,
+                                                row_end, relu);
+          });
+        });
+      } else {
+        parallel::for_ranges(a.policy, OH, flops / OH, [&](std::size_t begin, std::size_t end) {
+          kernels::conv2d_forward<Arch>(dims{}, a.in, a.weights, a.biases, a.out, begin, end, relu);
+        });
+      }
+    }
+
+    template <class Arch, class PoolDims>
+    static void run_relu_max_pool(const forward_args& a) {
+      constexpr std::size_t strip_floats = kernels::conv2d_max_pool_strip(dims{}, PoolDims{});
+      constexpr std::size_t row_flops = flops / OH * PoolDims::window_height;
+      if constexpr (kernels::winograd_applies<Arch>(dims{})) {  // the weights transformed once for all threads
+        kernels::with_winograd_weights<Arch>(dims{}, a.weights, [&](const float* u) {
+          parallel::for_ranges(a.policy, PoolDims::out_height, row_flops, [&](std::size_t begin, std::size_t end) {
+            alignas(alignment) float strip[strip_floats];
+            kernels::conv2d_winograd_relu_max_pool_from<Arch>(dims{}, PoolDims{}, a.in, u, a.biases, a.out, begin, end, strip);
+          });
+        });
+      } else {
+        parallel::for_ranges(a.policy, PoolDims::out_height, row_flops, [&](std::size_t begin, std::size_t end) {
+          alignas(alignment) float strip[strip_floats];
+          kernels::conv2d_relu_max_pool_forward<Arch>(dims{}, PoolDims{}, a.in, a.weights, a.biases, a.out, begin, end, strip);
+        });
+      }
     }
   };
 };

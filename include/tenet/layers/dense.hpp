@@ -1,11 +1,15 @@
 #pragma once
 /// `dense<Units>`: a fully connected layer, y = x W + b.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "../diagnostics.hpp"
 #include "../kernels/dense.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
 #include "../shape.hpp"
 
@@ -25,6 +29,10 @@ struct dense {
 
   static std::string describe() { return "dense " + std::to_string(Units); }
 
+  /// What a weight file's fingerprint records of this layer (io/fingerprint.hpp).
+  static constexpr std::string_view fingerprint_name = "dense";
+  static constexpr std::array<std::uint64_t, 1> fingerprint_numbers = {Units};
+
   template <class In>
   struct at {
     static constexpr std::size_t N = In::dims[0];
@@ -39,17 +47,15 @@ struct dense {
     using dims = kernels::static_dense_dims<N, Units>;
 
     template <class Arch>
-    static void forward(const float* weights, const float* biases, const float* in, float* out,
-                        parallel::policy) {
-      kernels::dense_forward<Arch>(dims{}, in, weights, biases, out, 0, Units);
+    static void forward(const forward_args& a) {
+      kernels::dense_forward<Arch>(dims{}, a.in, a.weights, a.biases, a.out, 0, Units);
     }
 
     /// `count` examples at once (x [count][N], y [count][Units]), the same bits as forward on
     /// each; batch predict uses it when it pays (kernels::dense_batch_pays).
     template <class Arch>
       requires kernels::dense_batch_pays<Arch, dims>
-    static void forward_batch(const float* weights, const float* biases, const float* in, float* out,
-                              std::size_t count) {
+    static void forward_batch(const forward_args& a, std::size_t count) {
 // Batch predict's block buffers (network.hpp, forward_block) are written row by row by the
 // layers before this one; g++ 12 loses track of those writes once everything is inlined and
 // warns that `in` may be uninitialized, depending on the network. Every row read was written:
@@ -58,29 +64,28 @@ struct dense {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-      kernels::dense_forward_batch<Arch>(dims{}, in, weights, biases, out, count);
+      kernels::dense_forward_batch<Arch>(dims{}, a.in, a.weights, a.biases, a.out, count);
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
     }
 
     template <class Arch>
-    static void backward(const float* weights, const float* in, const float* /*out*/, const float* grad_out,
-                         float* grad_in, float* grad_weights, float* grad_biases, const float* /*state*/) {
-      kernels::dense_backward<Arch>(dims{}, in, weights, grad_out, grad_in, grad_weights, grad_biases);
+    static void backward(const backward_args& a) {
+      kernels::dense_backward<Arch>(dims{}, a.in, a.weights, a.grad_out, a.grad_in, a.grad_weights, a.grad_biases);
     }
 
     /// backward split in two for training (train/backprop.hpp): per example the input and
     /// bias gradients; the weight gradients of several examples at once, from their inputs
     /// [count][N] and output gradients [count][Units], with the bits of one backward each.
-    /// Only for weight gradients that stay in L2 (256 KB): the seed CNN's 3136 -> 10 and
-    /// LeNet-5's 400 -> 120 training steps gained; the deep CNN's 3136 -> 128 (1.6 MB), faster
-    /// alone (44 -> 35 us per example), made the deep CNN's step 0.4-2.6 % slower.
-    static constexpr bool defer_weight_gradients = weight_count <= 64 * 1024;
+    /// Only for weight gradients that stay in L2 (a 256 KiB L2 holds 64 Ki floats): larger
+    /// ones gain nothing from being read once per group (docs/decisions/0001-deferred-dense-gradients.md).
+    static constexpr std::size_t max_deferred_weights = 64 * 1024;
+    static constexpr bool defer_weight_gradients = weight_count <= max_deferred_weights;
     template <class Arch>
       requires defer_weight_gradients
-    static void backward_input(const float* weights, const float* grad_out, float* grad_in, float* grad_biases) {
-      kernels::dense_backward_input<Arch>(dims{}, weights, grad_out, grad_in, grad_biases);
+    static void backward_input(const backward_args& a) {
+      kernels::dense_backward_input<Arch>(dims{}, a.weights, a.grad_out, a.grad_in, a.grad_biases);
     }
     template <class Arch>
       requires defer_weight_gradients

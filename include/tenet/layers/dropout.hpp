@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "../detail/random.hpp"
 #include "../diagnostics.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
 #include "../shape.hpp"
 
@@ -29,6 +31,10 @@ struct dropout_layer {
     else return verdict::ok;
   }
 
+  /// The rate only matters while training, so a weight file does not record it: a network
+  /// retrained with another rate still loads the other's weights.
+  static constexpr std::string_view fingerprint_name = "dropout";
+
   static std::string describe() {
     return "dropout " + std::to_string(static_cast<int>(rate * 1000.0f + 0.5f) / 10) + "%";
   }
@@ -45,8 +51,8 @@ struct dropout_layer {
     /// Inference: the identity (training scales the kept values by 1 / (1 - rate) instead,
     /// so nothing needs rescaling here).
     template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
-      std::memcpy(out, in, In::size * sizeof(float));
+    static void forward(const forward_args& a) {
+      std::memcpy(a.out, a.in, In::size * sizeof(float));
     }
 
     /// Per-example state kept for the backward pass: the mask, 0 or 1 / (1 - rate) per value.
@@ -57,8 +63,9 @@ struct dropout_layer {
     /// `noise_seed` alone, which the trainer derives from the run's seed and the example's
     /// position: the same seed drops the same values whatever the thread count.
     template <class Arch>
-    static void forward_train(const float*, const float*, const float* in, float* out, float* state,
-                              std::uint64_t noise_seed) {
+    static void forward_train(const forward_args& a, float* state, std::uint64_t noise_seed) {
+      const float* in = a.in;
+      float* out = a.out;
       detail::random_generator rng(noise_seed);
       const float scale = 1.0f / (1.0f - rate);
       // Without a branch: kept or dropped at random is a branch mispredicted every few values
@@ -75,10 +82,9 @@ struct dropout_layer {
     }
 
     template <class Arch>
-    static void backward(const float*, const float*, const float*, const float* grad_out, float* grad_in, float*, float*,
-                         const float* state) {
-      if (grad_in == nullptr) return;
-      for (std::size_t i = 0; i < In::size; ++i) grad_in[i] = grad_out[i] * state[i];
+    static void backward(const backward_args& a) {
+      if (a.grad_in == nullptr) return;
+      for (std::size_t i = 0; i < In::size; ++i) a.grad_in[i] = a.grad_out[i] * a.state[i];
     }
   };
 };

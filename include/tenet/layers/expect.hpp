@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "../diagnostics.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
 #include "../shape.hpp"
 
@@ -23,6 +24,8 @@ struct expect {
   }
 
   static std::string describe() { return "expect " + to_string<Expected>(); }
+  /// A checkpoint computes nothing and holds nothing: weight files leave it out.
+  static constexpr bool recorded_in_files = false;
 
   template <class In>
   struct at {
@@ -36,15 +39,14 @@ struct expect {
     static constexpr bool identity_in_training = true;
 
     template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
-      std::memcpy(out, in, In::size * sizeof(float));
+    static void forward(const forward_args& a) {
+      std::memcpy(a.out, a.in, In::size * sizeof(float));
     }
 
     /// The gradient passes through unchanged.
     template <class Arch>
-    static void backward(const float*, const float*, const float*, const float* grad_out, float* grad_in, float*, float*,
-                         const float*) {
-      if (grad_in != nullptr) std::memcpy(grad_in, grad_out, In::size * sizeof(float));
+    static void backward(const backward_args& a) {
+      if (a.grad_in != nullptr) std::memcpy(a.grad_in, a.grad_out, In::size * sizeof(float));
     }
   };
 };

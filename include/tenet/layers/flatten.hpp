@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "../diagnostics.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
 #include "../shape.hpp"
 
@@ -19,6 +21,7 @@ struct flatten {
   }
 
   static std::string describe() { return "flatten"; }
+  static constexpr std::string_view fingerprint_name = "flatten";
 
   template <class In>
   struct at {
@@ -32,15 +35,14 @@ struct flatten {
     static constexpr bool identity_in_training = true;
 
     template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
-      std::memcpy(out, in, In::size * sizeof(float));
+    static void forward(const forward_args& a) {
+      std::memcpy(a.out, a.in, In::size * sizeof(float));
     }
 
     /// The gradient passes through unchanged.
     template <class Arch>
-    static void backward(const float*, const float*, const float*, const float* grad_out, float* grad_in, float*, float*,
-                         const float*) {
-      if (grad_in != nullptr) std::memcpy(grad_in, grad_out, In::size * sizeof(float));
+    static void backward(const backward_args& a) {
+      if (a.grad_in != nullptr) std::memcpy(a.grad_in, a.grad_out, In::size * sizeof(float));
     }
   };
 };

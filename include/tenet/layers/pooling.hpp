@@ -2,75 +2,79 @@
 /// `max_pool<P>` and `max_pool<P, stride<S>>`: the largest value of each window.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
-#include "../detail/options.hpp"
 #include "../diagnostics.hpp"
 #include "../kernels/pool.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
+#include "../plan/fusion.hpp"
 #include "../shape.hpp"
+#include "pool_window.hpp"
 
 namespace tenet {
 
 /// Max pooling over P x P windows with stride P (or the given `stride<...>`), channel by
-/// channel, without padding: out = floor((in - P) / stride) + 1.
+/// channel, without padding: out = floor((in - P) / stride) + 1 (detail::pool_window).
 template <std::size_t P, class... Options>
 struct max_pool {
-  using stride_type = typename detail::find_stride<stride<P>, Options...>::type;
+  using window = detail::pool_window<P, Options...>;
+  using stride_type = typename window::stride_type;
 
   template <class In>
   static constexpr verdict check() {
-    constexpr int options = detail::option_problem<false, Options...>();
-    if constexpr (options == 1) return verdict::unknown_option;
-    else if constexpr (options == 2) return verdict::conflicting_options;
-    else if constexpr (P == 0) return verdict::zero_size;
-    else if constexpr (stride_type::height == 0 || stride_type::width == 0) return verdict::zero_stride;
-    else if constexpr (In::rank != 3) return verdict::needs_image_input;
-    else if constexpr (In::dims[0] < P || In::dims[1] < P) return verdict::window_larger_than_input;
-    else return verdict::ok;
+    return window::template check<In>();
   }
 
-  static std::string describe() {
-    std::string text = "max_pool " + std::to_string(P) + "x" + std::to_string(P);
-    if (stride_type::height != P || stride_type::width != P)
-      text += " /" + std::to_string(stride_type::height) + "x" + std::to_string(stride_type::width);
-    return text;
-  }
+  static std::string describe() { return window::describe("max_pool"); }
+
+  /// What a weight file's fingerprint records of this layer (io/fingerprint.hpp).
+  static constexpr std::string_view fingerprint_name = "max_pool";
+  static constexpr std::array<std::uint64_t, 3> fingerprint_numbers = {P, stride_type::height, stride_type::width};
 
   template <class In>
   struct at {
-    static constexpr std::size_t H = In::dims[0], W = In::dims[1], C = In::dims[2];
-    static constexpr std::size_t SH = stride_type::height, SW = stride_type::width;
-    static constexpr std::size_t OH = geometry::valid_out(H, P, SH), OW = geometry::valid_out(W, P, SW);
-
+    using bound_window = typename window::template at<In>;
     using input_shape = In;
-    using output_shape = shape<OH, OW, C>;
+    using output_shape = typename bound_window::output_shape;
+    using dims = typename bound_window::dims;
+    static constexpr std::size_t OH = bound_window::OH;
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
-    using dims = kernels::static_pool_dims<H, W, C, P, P, SH, SW, OH, OW>;
+
+    /// Pooling is what a convolution before it may take into its own pass (plan/fusion.hpp).
+    static constexpr fusion_role role = fusion_role::max_pool;
 
     template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
-      kernels::max_pool_forward<Arch>(dims{}, in, out, 0, OH);
+    static void forward(const forward_args& a) {
+      kernels::max_pool_forward<Arch>(dims{}, a.in, a.out, 0, OH);
     }
 
     /// Routes each output's gradient to the input that was its window's maximum.
     template <class Arch>
-    static void backward(const float*, const float* in, const float* out, const float* grad_out, float* grad_in, float*,
-                         float*, const float*) {
-      if (grad_in == nullptr) return;
-      std::fill_n(grad_in, In::size, 0.0f);
-      kernels::max_pool_backward<Arch>(dims{}, in, out, grad_out, grad_in);
+    static void backward(const backward_args& a) {
+      if (a.grad_in == nullptr) return;
+      std::fill_n(a.grad_in, In::size, 0.0f);
+      kernels::max_pool_backward<Arch>(dims{}, a.in, a.out, a.grad_out, a.grad_in);
     }
 
-    /// The backward passes of this pooling and of the ReLU before it in one (training, when
-    /// the windows do not overlap): `in` is the ReLU's output, `grad_in` receives the
-    /// gradient at the ReLU's input. Same bits as the two backward passes.
-    template <class Arch>
-      requires(kernels::pool_windows_disjoint(dims{}))
-    static void backward_through_relu(const float* in, const float* out, const float* grad_out, float* grad_in) {
-      kernels::max_pool_relu_backward<Arch>(dims{}, in, out, grad_out, grad_in);
+    /// Training: the backward pass of a ReLU right before this pooling, done in this one's
+    /// when the windows do not overlap (each input then has one window to look at).
+    template <class Arch, class Prev>
+    static constexpr bool absorbs_backward_of() {
+      return plan::role_of<Prev> == fusion_role::relu && kernels::pool_windows_disjoint(dims{});
+    }
+
+    /// The backward passes of this pooling and of the ReLU before it in one: `in` is the
+    /// ReLU's output, `grad_in` receives the gradient at the ReLU's input. Same bits as the
+    /// two backward passes.
+    template <class Arch, class Prev>
+    static void backward_absorbing(const backward_args& a) {
+      kernels::max_pool_relu_backward<Arch>(dims{}, a.in, a.out, a.grad_out, a.grad_in);
     }
   };
 };

@@ -3,10 +3,13 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "../diagnostics.hpp"
 #include "../kernels/elementwise.hpp"
+#include "../layer_args.hpp"
 #include "../parallel/execution.hpp"
+#include "../plan/fusion.hpp"
 #include "../shape.hpp"
 
 namespace tenet {
@@ -20,6 +23,7 @@ struct softmax {
   }
 
   static std::string describe() { return "softmax"; }
+  static constexpr std::string_view fingerprint_name = "softmax";
 
   template <class In>
   struct at {
@@ -28,17 +32,19 @@ struct softmax {
     static constexpr std::size_t weight_count = 0, bias_count = 0;
     static constexpr std::size_t flops = 0;
 
+    /// A loss that takes its gradient from the logits skips this layer's backward pass.
+    static constexpr fusion_role role = fusion_role::softmax;
+
     template <class Arch>
-    static void forward(const float*, const float*, const float* in, float* out, parallel::policy) {
-      kernels::softmax_forward<Arch>(in, out, In::size);
+    static void forward(const forward_args& a) {
+      kernels::softmax_forward<Arch>(a.in, a.out, In::size);
     }
 
     /// The softmax Jacobian applied to grad_out. (With cross-entropy the trainer fuses the
     /// two and never calls this: the combined gradient p - y is exact and cheaper.)
     template <class Arch>
-    static void backward(const float*, const float*, const float* out, const float* grad_out, float* grad_in, float*,
-                         float*, const float*) {
-      if (grad_in != nullptr) kernels::softmax_backward<Arch>(out, grad_out, grad_in, In::size);
+    static void backward(const backward_args& a) {
+      if (a.grad_in != nullptr) kernels::softmax_backward<Arch>(a.out, a.grad_out, a.grad_in, In::size);
     }
   };
 };

@@ -78,18 +78,6 @@ void for_ranges(policy p, std::size_t count, std::size_t flops_per_item, Body&& 
   for_ranges(count, grain_for(flops_per_item), std::forward<Body>(body));
 }
 
-/// Calls `body(i)` for every i in [0, count), each index its own task. The work done for an
-/// index never depends on which thread runs it or how many threads there are, which is
-/// what makes training bit-identical across thread counts.
-template <class Body>
-void for_each_index(std::size_t count, Body&& body) {
-  if (count == 1 || TENET_PARALLEL_SERIAL) {
-    for (std::size_t i = 0; i < count; ++i) body(i);
-    return;
-  }
-  tbb::parallel_for(std::size_t{0}, count, [&body](std::size_t i) { body(i); });
-}
-
 /// How many threads a loop started on this thread may use: the task arena's concurrency
 /// (1 when TENET_PARALLEL_SERIAL).
 inline std::size_t concurrency() {
@@ -101,8 +89,9 @@ inline std::size_t concurrency() {
 /// `max_lanes` contiguous runs ("lanes", no more than there are threads), each run done in
 /// order by one task. A lane's scratch (`lane` indexes it) is then reused by one thread for
 /// all its indices and stays in that core's cache, where a task per index would hand each
-/// index's scratch to whichever thread takes it. As with for_each_index, what is computed
-/// for an index must not depend on its lane.
+/// index's scratch to whichever thread takes it. What is computed for an index must not
+/// depend on its lane or on how many threads there are: that is what makes training
+/// bit-identical across thread counts.
 template <class Body>
 void for_each_index_in_lanes(std::size_t count, std::size_t max_lanes, Body&& body) {
   std::size_t lanes = count < max_lanes ? count : max_lanes;

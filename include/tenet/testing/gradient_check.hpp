@@ -210,9 +210,17 @@ gradient_report check_layer_gradients(const layer_check_options& options = {}) {
   probe::gradient(nullptr, out_t::size(), r, grad_out.data());
   using B = typename net_t::template bound_layer<1>;
   constexpr auto& table = pass::layout::table;
-  B::template backward<simd::default_arch>(params + net_t::weight_offset(1), ws.data() + table.output[0], ws.data() + table.output[1],
-                                           grad_out.data(), grad_in.data(), grad.data() + net_t::weight_offset(1),
-                                           grad.data() + net_t::bias_offset(1), ws.data() + table.state[1]);
+  backward_args a{};
+  a.weights = params + net_t::weight_offset(1);
+  a.in = ws.data() + table.output[0];
+  a.out = ws.data() + table.output[1];
+  a.grad_out = grad_out.data();
+  a.grad_in = grad_in.data();
+  a.grad_weights = grad.data() + net_t::weight_offset(1);
+  a.grad_biases = grad.data() + net_t::bias_offset(1);
+  a.state = ws.data() + table.state[1];
+  a.scratch = ws.data() + table.scratch[1];
+  B::template backward<typename net_t::arch>(a);
   tensor<float, In> moved = x;
   for (std::size_t k = 0; k < In::size; ++k) {
     const auto [numeric, smooth] = detail::numeric_derivative(

@@ -2,9 +2,9 @@
 /// Forward and backward passes of one example through a whole network, for training.
 ///
 /// Unlike inference, training keeps every layer's output (the backward pass needs them) and
-/// each layer's per-example state (dropout's mask). All of it lives in a workspace whose size
-/// the type fixes; the trainer allocates one per lane (a thread's run of a batch's chunks)
-/// before training starts.
+/// each layer's per-example state (dropout's mask). All of it lives in a workspace whose
+/// layout the training plan fixes (plan/training.hpp); the trainer allocates one per worker
+/// (a thread's run of a batch's chunks) before training starts.
 
 #include <algorithm>
 #include <array>
@@ -16,163 +16,16 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/range.hpp>
 
+#include "../detail/random.hpp"
 #include "../kernels/arch.hpp"
-#include "../layers/activation.hpp"
-#include "../layers/softmax.hpp"
+#include "../layer_args.hpp"
 #include "../network.hpp"
 #include "../parallel/execution.hpp"
+#include "../plan/ping_pong.hpp"
+#include "../plan/training.hpp"
 #include "loss.hpp"
 
 namespace tenet::detail {
-
-/// Floats a layer keeps per example between forward_train and backward (dropout's mask) plus
-/// the scratch its backward pass needs (conv2d's transposed weights); the backward pass gets
-/// a pointer to both, the state first.
-template <class B>
-constexpr std::size_t state_count_of() {
-  std::size_t n = 0;
-  if constexpr (requires { B::state_count; }) n += B::state_count;
-  if constexpr (requires { B::scratch_count; }) n += B::scratch_count;
-  return n;
-}
-
-/// A bound layer whose weight gradients training computes for several examples at once
-/// (dense: backward_input per example, weight_gradients per group; see backprop).
-template <class Bound>
-inline constexpr bool defers_weight_gradients =
-    requires { &Bound::template weight_gradients<simd::default_arch>; &Bound::template backward_input<simd::default_arch>; };
-
-/// A bound layer that prepares something from its weights once for a group of examples
-/// (conv2d: its transposed weights, in its scratch), then runs backward_prepared.
-template <class Bound>
-inline constexpr bool prepares_backward =
-    requires { &Bound::template prepare_backward<simd::default_arch>; &Bound::template backward_prepared<simd::default_arch>; };
-
-/// How many examples' operands a workspace keeps for the deferred weight gradients.
-inline constexpr std::size_t deferred_examples = 8;
-
-/// A bound layer whose output is its input in training too (flatten, expect): it gets no
-/// output of its own and its backward pass is skipped.
-template <class Bound>
-inline constexpr bool identity_in_training = requires { requires Bound::identity_in_training; };
-
-/// Which layers of `Net` training runs fused, and which it skips, decided from the types.
-template <class Net>
-struct training_plan {
-  static constexpr std::size_t depth = Net::depth;
-  template <std::size_t I>
-  using layer = typename Net::template bound_layer<I>;
-
-  template <std::size_t I>
-  static constexpr bool is_relu() {
-    if constexpr (I < depth) return std::is_same_v<typename layer<I>::layer_type, relu>;
-    else return false;
-  }
-
-  /// Layer I writes max(output, 0) itself (conv2d::forward_relu), so the ReLU after it costs
-  /// no pass of its own forward; both share one output (the ReLU's backward needs only that,
-  /// and conv2d's backward reads no output).
-  template <std::size_t I>
-  static constexpr bool absorbs_relu_forward() {
-    if constexpr (is_relu<I + 1>()) return requires { &layer<I>::template forward_relu<simd::default_arch>; };
-    else return false;
-  }
-
-  /// Layer I (a max_pool with disjoint windows) computes the gradient at the input of the
-  /// ReLU before it in its own backward pass (max_pool::backward_through_relu). The ReLU must
-  /// not be the first layer: that one computes no input gradient.
-  template <std::size_t I>
-  static constexpr bool absorbs_relu_backward() {
-    if constexpr (I >= 2 && I < depth && is_relu<I - 1>())
-      return requires { &layer<I>::template backward_through_relu<simd::default_arch>; };
-    else return false;
-  }
-
-  /// The first layer has no output of the network's to alias, so it keeps its own even when
-  /// it is an identity.
-  template <std::size_t I>
-  static constexpr bool is_identity() {
-    return I > 0 && identity_in_training<layer<I>>;
-  }
-
-  template <std::size_t... I>
-  static constexpr std::array<bool, depth + 1> forward_skipped_table(std::index_sequence<I...>) {
-    return {(is_identity<I>() || (I > 0 && absorbs_relu_forward<I == 0 ? 0 : I - 1>()))..., false};
-  }
-  /// forward_skipped[I]: layer I's forward pass is done by the layer before it, or is the
-  /// identity.
-  static constexpr auto forward_skipped = forward_skipped_table(std::make_index_sequence<depth>{});
-
-  template <std::size_t... I>
-  static constexpr std::array<bool, depth + 1> backward_skipped_table(std::index_sequence<I...>) {
-    return {(is_identity<I>() || absorbs_relu_backward<I + 1>())..., false};
-  }
-  /// backward_skipped[I]: layer I's backward pass is done by the layer after it, or passes
-  /// the gradient through unchanged.
-  static constexpr auto backward_skipped = backward_skipped_table(std::make_index_sequence<depth>{});
-
-  template <std::size_t... I>
-  static constexpr std::array<std::size_t, depth + 1> output_owner_table(std::index_sequence<I...>) {
-    std::array<std::size_t, depth + 1> owner = {I..., depth};
-    constexpr bool absorbs[] = {absorbs_relu_forward<I>()..., false};
-    constexpr bool identity[] = {is_identity<I>()..., false};
-    for (std::size_t i = 0; i < depth; ++i)
-      if (absorbs[i]) owner[i] = i + 1;
-    for (std::size_t i = 0; i < depth; ++i)
-      if (identity[i]) owner[i] = owner[i - 1];
-    return owner;
-  }
-  /// output_owner[I]: the layer whose output slot holds layer I's output.
-  static constexpr auto output_owner = output_owner_table(std::make_index_sequence<depth>{});
-};
-
-/// Where each layer's output and state sit in a training workspace.
-template <class Net>
-struct training_layout {
-  static constexpr std::size_t depth = Net::depth;
-  using plan = training_plan<Net>;
-
-  template <std::size_t... I>
-  static constexpr auto offsets(std::index_sequence<I...>) {
-    constexpr std::size_t outputs[] = {round_to_line(Net::template layer_output_shape<I>::size)..., 0};
-    constexpr std::size_t states[] = {round_to_line(state_count_of<typename Net::template bound_layer<I>>())..., 0};
-    constexpr bool defers[] = {defers_weight_gradients<typename Net::template bound_layer<I>>..., false};
-    constexpr std::size_t inputs[] = {Net::template bound_layer<I>::input_shape::size..., 0};
-    constexpr std::size_t outputs_of[] = {Net::template layer_output_shape<I>::size..., 0};
-    struct result {
-      std::array<std::size_t, depth + 1> output{};
-      std::array<std::size_t, depth + 1> state{};
-      std::array<std::size_t, depth + 1> deferred_in{};    // deferred_examples inputs of the layer
-      std::array<std::size_t, depth + 1> deferred_grad{};  // and their output gradients
-      std::size_t total = 0;
-    } r{};
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < depth; ++i)
-      if (plan::output_owner[i] == i) {
-        r.output[i] = at;
-        at += outputs[i];
-      }
-    for (std::size_t i = 0; i < depth; ++i) r.output[i] = r.output[plan::output_owner[i]];
-    for (std::size_t i = 0; i < depth; ++i) {
-      r.state[i] = at;
-      at += states[i];
-    }
-    for (std::size_t i = 0; i < depth; ++i)
-      if (defers[i]) {
-        r.deferred_in[i] = at;
-        at += round_to_line(deferred_examples * inputs[i]);
-        r.deferred_grad[i] = at;
-        at += round_to_line(deferred_examples * outputs_of[i]);
-      }
-    r.output[depth] = r.state[depth] = r.deferred_in[depth] = r.deferred_grad[depth] = at;
-    r.total = at;
-    return r;
-  }
-  static constexpr auto table = offsets(std::make_index_sequence<depth>{});
-  static constexpr std::size_t gradient_buffer = round_to_line(Net::max_activation);
-  /// Floats of one workspace: the outputs, all states, two gradient buffers.
-  static constexpr std::size_t workspace_floats = table.total + 2 * gradient_buffer;
-};
 
 /// Summed loss and hits of a batch.
 struct batch_result {
@@ -186,34 +39,29 @@ struct example_outcome {
   bool correct;
 };
 
-/// One example through `Net` with loss `Loss` (already resolved against the output type).
-template <class Net, class Loss, class Arch = simd::default_arch>
+/// One example through `Net` with loss `Loss` (already resolved against the output type),
+/// following the training plan for `Arch` (plan/training.hpp): the network's own by default.
+template <class Net, class Loss, class Arch = typename Net::arch>
 struct backprop {
-  using layout = training_layout<Net>;
+  using layout = plan::training_layout<Net, Arch>;
+  using plan = plan::training<Net, Arch>;
   static constexpr std::size_t depth = Net::depth;
   static constexpr std::size_t outputs = Net::output_shape::size;
   using target_type = typename Loss::target_type;
 
-  /// The loss is fused with a final softmax when it can be: the gradient w.r.t. the logits is
-  /// then p - y, exact and cheap, and the softmax layer's own backward is skipped.
-  static constexpr bool fused = [] {
-    if constexpr (depth >= 2 && FusesWithSoftmax<Loss>)
-      return std::is_same_v<typename Net::template layer_type<depth - 1>, softmax>;
-    else
-      return false;
-  }();
+  /// The loss takes its gradient from the logits of a final softmax: p - y, exact and cheap,
+  /// and the softmax's own backward pass is skipped.
+  static constexpr bool fused = FusesWithSoftmax<Loss> && plan::ends_in_softmax;
 
-  using plan = training_plan<Net>;
   static constexpr std::size_t backward_top = fused ? depth - 1 : depth;  // layers [0, top) get a backward call
 
   static const float* output_of(const float* workspace, std::size_t i) { return workspace + layout::table.output[i]; }
 
-  /// Backward passes that run before layer I's (those of the layers above it, up to top).
-  static constexpr std::size_t backward_runs_above(std::size_t layer) {
-    std::size_t n = 0;
-    for (std::size_t i = layer + 1; i < backward_top; ++i)
-      if (!plan::backward_skipped[i]) ++n;
-    return n;
+  template <std::size_t I>
+  static forward_args forward_args_of(const float* params, const float* x, float* workspace) {
+    const float* src = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
+    return {params + Net::weight_offset(I), params + Net::bias_offset(I), src, workspace + layout::table.output[I],
+            parallel::policy::serial};
   }
 
   /// Forward through every layer, keeping each output in the workspace. With `training`,
@@ -224,21 +72,18 @@ struct backprop {
       constexpr std::size_t I = decltype(i)::value;
       using B = typename Net::template bound_layer<I>;
       if constexpr (plan::forward_skipped[I]) return;
-      const float* src = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
-      float* dst = workspace + layout::table.output[I];
-      const float* w = params + Net::weight_offset(I);
-      const float* b = params + Net::bias_offset(I);
-      if constexpr (plan::template absorbs_relu_forward<I>()) {
-        B::template forward_relu<Arch>(w, b, src, dst, parallel::policy::serial);
+      const forward_args a = forward_args_of<I>(params, x, workspace);
+      if constexpr (plan::template absorbs_next_forward<I>()) {
+        B::template forward_absorbing<Arch, typename Net::template bound_layer<I + 1>>(a);
         return;
       }
       if constexpr (requires { B::state_count; }) {
         if (training) {
-          B::template forward_train<Arch>(w, b, src, dst, workspace + layout::table.state[I], mix(noise_seed, I));
+          B::template forward_train<Arch>(a, workspace + layout::table.state[I], mix_seed(noise_seed, I));
           return;
         }
       }
-      B::template forward<Arch>(w, b, src, dst, parallel::policy::serial);
+      B::template forward<Arch>(a);
     });
   }
 
@@ -265,20 +110,25 @@ struct backprop {
   /// workspace must hold prepare_backward of these `params`.
   static void backward_in_run(const float* params, const float* x, const target_type& target, float* workspace, float* grad,
                               std::size_t position, bool last) {
-    const std::size_t slot = position % deferred_examples;
+    const std::size_t slot = position % tenet::plan::deferred_examples;
     backward_deferring(params, x, target, workspace, grad, slot);
-    if (slot + 1 == deferred_examples || last) add_deferred_weight_gradients(workspace, grad, slot + 1);
+    if (slot + 1 == tenet::plan::deferred_examples || last) add_deferred_weight_gradients(workspace, grad, slot + 1);
   }
+
+  /// A layer prepares from the weights (plan::prepares_backward) when its backward pass runs
+  /// and computes an input gradient: not the first layer's.
+  template <std::size_t I>
+  static constexpr bool runs_prepared = I > 0 && !plan::backward_skipped[I] && !plan::template absorbs_previous_backward<I>() &&
+                                        tenet::plan::prepares_backward<typename Net::template bound_layer<I>, Arch>;
 
   /// What the layers prepare from the weights `params` before backward_deferring (conv2d's
   /// transposed weights): once for the examples that follow in this workspace, until the
   /// weights change.
   static void prepare_backward(const float* params, float* workspace) {
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<1>, boost::hana::size_c<backward_top>), [&](auto i) {
-      constexpr std::size_t I = decltype(i)::value;  // not the first layer: it computes no input gradient
+      constexpr std::size_t I = decltype(i)::value;
       using B = typename Net::template bound_layer<I>;
-      if constexpr (!plan::backward_skipped[I] && !plan::template absorbs_relu_backward<I>() && prepares_backward<B>)
-        B::template prepare_backward<Arch>(params + Net::weight_offset(I), workspace + layout::table.state[I]);
+      if constexpr (runs_prepared<I>) B::template prepare_backward<Arch>(params + Net::weight_offset(I), workspace + layout::table.scratch[I]);
     });
   }
 
@@ -288,7 +138,7 @@ struct backprop {
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<backward_top>), [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
       using B = typename Net::template bound_layer<I>;
-      if constexpr (!plan::backward_skipped[I] && defers_weight_gradients<B>)
+      if constexpr (!plan::backward_skipped[I] && tenet::plan::defers_weight_gradients<B, Arch>)
         B::template weight_gradients<Arch>(workspace + layout::table.deferred_in[I], workspace + layout::table.deferred_grad[I],
                                            count, grad + Net::weight_offset(I));
     });
@@ -301,46 +151,43 @@ struct backprop {
   /// must hold prepare_backward of these `params`.
   static void backward_deferring(const float* params, const float* x, const target_type& target, float* workspace, float* grad,
                                  std::size_t slot) {
-    // Layers may use their state region as scratch during backward (see state_count_of).
     float* buffers[2] = {workspace + layout::table.total, workspace + layout::table.total + layout::gradient_buffer};
     constexpr std::size_t top = backward_top;
-    if constexpr (fused) Loss::gradient_of_logits(output_of(workspace, depth - 1), outputs, target, buffers[0]);
-    else Loss::gradient(output_of(workspace, depth - 1), outputs, target, buffers[0]);
+    // The loss's gradient is step 0 of the ping-pong; the backward passes are steps 1, 2, ...
+    float* loss_gradient = buffers[tenet::plan::buffer_written_by(0)];
+    if constexpr (fused) Loss::gradient_of_logits(output_of(workspace, depth - 1), outputs, target, loss_gradient);
+    else Loss::gradient(output_of(workspace, depth - 1), outputs, target, loss_gradient);
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<top>), [&](auto step) {
       constexpr std::size_t I = top - 1 - decltype(step)::value;  // from the top down
       using B = typename Net::template bound_layer<I>;
       if constexpr (plan::backward_skipped[I]) return;
-      // The two gradient buffers alternate with the backward passes that run, not with the
-      // layer index.
-      constexpr std::size_t k = backward_runs_above(I);
-      const float* grad_out = buffers[k % 2];
-      float* grad_in = I == 0 ? nullptr : buffers[(k + 1) % 2];
-      const float* in = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
-      const float* out = workspace + layout::table.output[I];
-      if constexpr (plan::template absorbs_relu_backward<I>()) {
-        B::template backward_through_relu<Arch>(in, out, grad_out, grad_in);
-      } else if constexpr (defers_weight_gradients<B>) {
+      constexpr std::size_t k = plan::backward_runs_above(I, top) + 1;
+      backward_args a{};
+      a.weights = params + Net::weight_offset(I);
+      a.in = I == 0 ? x : workspace + layout::table.output[I == 0 ? 0 : I - 1];
+      a.out = workspace + layout::table.output[I];
+      a.grad_out = buffers[tenet::plan::buffer_read_by(k)];
+      a.grad_in = I == 0 ? nullptr : buffers[tenet::plan::buffer_written_by(k)];
+      a.grad_weights = grad + Net::weight_offset(I);
+      a.grad_biases = grad + Net::bias_offset(I);
+      a.state = workspace + layout::table.state[I];
+      a.scratch = workspace + layout::table.scratch[I];
+      a.prepared = runs_prepared<I>;
+      if constexpr (plan::template absorbs_previous_backward<I>()) {
+        B::template backward_absorbing<Arch, typename Net::template bound_layer<I - 1>>(a);
+      } else if constexpr (tenet::plan::defers_weight_gradients<B, Arch>) {
         constexpr std::size_t inputs = B::input_shape::size, units = B::output_shape::size;
-        std::copy_n(in, inputs, workspace + layout::table.deferred_in[I] + slot * inputs);
-        std::copy_n(grad_out, units, workspace + layout::table.deferred_grad[I] + slot * units);
-        B::template backward_input<Arch>(params + Net::weight_offset(I), grad_out, grad_in, grad + Net::bias_offset(I));
-      } else if constexpr (I > 0 && prepares_backward<B>) {
-        B::template backward_prepared<Arch>(params + Net::weight_offset(I), in, out, grad_out, grad_in, grad + Net::weight_offset(I),
-                                            grad + Net::bias_offset(I), workspace + layout::table.state[I]);
+        std::copy_n(a.in, inputs, workspace + layout::table.deferred_in[I] + slot * inputs);
+        std::copy_n(a.grad_out, units, workspace + layout::table.deferred_grad[I] + slot * units);
+        B::template backward_input<Arch>(a);
       } else {
-        B::template backward<Arch>(params + Net::weight_offset(I), in, out, grad_out, grad_in, grad + Net::weight_offset(I),
-                                   grad + Net::bias_offset(I), workspace + layout::table.state[I]);
+        B::template backward<Arch>(a);
       }
     });
   }
 
-  /// splitmix-style mixing of a seed with a small integer: independent noise per layer.
-  static constexpr std::uint64_t mix(std::uint64_t seed, std::uint64_t salt) {
-    std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (salt + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  /// Independent noise per layer and example from one seed (detail::mix_seed).
+  static constexpr std::uint64_t mix(std::uint64_t seed, std::uint64_t salt) { return mix_seed(seed, salt); }
 };
 
 }  // namespace tenet::detail
