@@ -7,6 +7,7 @@
 #include "init.hpp"
 #include "layer_view.hpp"
 #include "layers/activation.hpp"
+#include "layers/avg_pool.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
