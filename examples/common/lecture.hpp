@@ -217,8 +217,9 @@ void save_png(outcome& result, const Canvas& canvas, const fs::path& path) {
   write_output(result, path, [&](const fs::path& temporary) { canvas.save_png(temporary); });
 }
 
-/// Test hooks, read from the environment (examples/CMakeLists.txt): raise SIGINT after N
-/// batches, or twice while the outputs are written; make an output a directory once
+/// Test hooks, read from the environment (examples/CMakeLists.txt): raise SIGINT (SIGTERM
+/// with TENET_TEST_INTERRUPT_SIGNAL set) after N batches, or SIGINT twice while the outputs
+/// are written; make an output a directory once
 /// training is done (a file that became unwritable during the run).
 inline std::size_t test_interrupt_after_batches() {
   const char* v = std::getenv("TENET_TEST_INTERRUPT_AFTER_BATCHES");
@@ -276,7 +277,7 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
   fit.resume_from = o.resume;
   if (const std::size_t after = test_interrupt_after_batches(); after != 0)
     fit.on_batch = [after, seen = std::size_t{0}](const tenet::batch_report&) mutable {
-      if (++seen == after) std::raise(SIGINT);
+      if (++seen == after) std::raise(std::getenv("TENET_TEST_INTERRUPT_SIGNAL") != nullptr ? SIGTERM : SIGINT);
     };
   if (interrupt::requested) throw tenet::training_interrupted("interrupted before training started", {}, {}, 0, 0, 0);
   outcome result;

@@ -96,6 +96,13 @@ using io::detail::get_u64;
 using io::detail::put_u32;
 using io::detail::put_u64;
 
+/// Appends n bytes (resize and memcpy: vector::insert of a range draws a bogus
+/// -Wstringop-overflow from g++ 12 -O3 when inlined here).
+inline void put_bytes(std::vector<unsigned char>& out, const void* data, std::size_t n) {
+  const std::size_t at = out.size();
+  out.resize(at + n);
+  if (n != 0) std::memcpy(out.data() + at, data, n);
+}
 inline void put_f64(std::vector<unsigned char>& out, double v) { put_u64(out, std::bit_cast<std::uint64_t>(v)); }
 inline void put_floats(std::vector<unsigned char>& out, const std::vector<float>& v) {
   put_u64(out, v.size());
@@ -144,12 +151,12 @@ class checkpoint_reader {
 inline std::vector<unsigned char> encode_fit_state(const fit_state& s) {
   std::vector<unsigned char> out;
   out.reserve(256 + 8 * s.order.size() + 4 * (s.weights.size() + s.snapshot.size() + s.best.size()) + s.optimizer_state.size());
-  out.insert(out.end(), std::begin(checkpoint_magic), std::end(checkpoint_magic));
+  put_bytes(out, checkpoint_magic, sizeof checkpoint_magic);
   put_u32(out, checkpoint_version);
   put_u64(out, s.fingerprint);
   put_u64(out, s.storage_size);
   put_u64(out, s.optimizer.size());
-  out.insert(out.end(), s.optimizer.begin(), s.optimizer.end());
+  put_bytes(out, s.optimizer.data(), s.optimizer.size());
   for (std::uint64_t v : {s.examples, s.validation_examples, s.batch_size, s.seed}) put_u64(out, v);
   out.push_back(s.shuffle ? 1 : 0);
   for (std::uint64_t v : {s.epoch, s.next_batch, s.epochs}) put_u64(out, v);
@@ -172,7 +179,7 @@ inline std::vector<unsigned char> encode_fit_state(const fit_state& s) {
   put_floats(out, s.snapshot);
   put_floats(out, s.best);
   put_u64(out, s.optimizer_state.size());
-  out.insert(out.end(), s.optimizer_state.begin(), s.optimizer_state.end());
+  put_bytes(out, s.optimizer_state.data(), s.optimizer_state.size());
   put_u32(out, io::detail::crc32_of(out.data(), out.size()));
   return out;
 }
