@@ -12,6 +12,11 @@
 #                          ("previous run"). root may write anywhere, so as root the example
 #                          runs as nobody (setpriv); without setpriv the test is skipped.
 #   TENET_SETUP=empty_dir  @WORK@/previous is an empty directory
+#   TENET_SETUP=weights_dir  @WORK@/out/seed_cnn.weights is a directory
+#   TENET_SETUP=stale_temporaries  @WORK@/out holds temporary files of a killed run (a pid that
+#                          cannot exist): two of seed_cnn's outputs, and notes.txt's (not its own)
+# TENET_ENV=<VAR=value|...> sets environment variables for the run (the examples' test hooks).
+# TENET_LIST=ON prints, after the run, every file under @WORK@ ("files: a;b;..."), sorted.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(_v TENET_EXAMPLE TENET_WORK)
@@ -42,6 +47,12 @@ elseif(TENET_SETUP STREQUAL "read_only")
   set(_kept "${_previous}/lenet.weights")
 elseif(TENET_SETUP STREQUAL "empty_dir")
   file(MAKE_DIRECTORY "${_previous}")
+elseif(TENET_SETUP STREQUAL "weights_dir")
+  file(MAKE_DIRECTORY "${TENET_WORK}/out/seed_cnn.weights")
+elseif(TENET_SETUP STREQUAL "stale_temporaries")
+  foreach(_f seed_cnn.weights.tmp-2147483646-0 seed_cnn_curves.png.tmp-2147483646 notes.txt.tmp-2147483646)
+    file(WRITE "${TENET_WORK}/out/${_f}" "left by a killed run\n")
+  endforeach()
 elseif(TENET_SETUP)
   message(FATAL_ERROR "TenetExampleErrorTest: unknown TENET_SETUP '${TENET_SETUP}'")
 endif()
@@ -49,6 +60,10 @@ endif()
 string(REPLACE "@WORK@" "${TENET_WORK}" _args "${TENET_ARGS}")
 string(REPLACE "|" ";" _args "${_args}")
 set(_command "${TENET_EXAMPLE}" ${_args})
+if(TENET_ENV)
+  string(REPLACE "|" ";" _env "${TENET_ENV}")
+  set(_command "${CMAKE_COMMAND}" -E env ${_env} ${_command})
+endif()
 if(TENET_SETUP STREQUAL "read_only")
   execute_process(COMMAND id -u OUTPUT_VARIABLE _uid OUTPUT_STRIP_TRAILING_WHITESPACE)
   if(_uid STREQUAL "0")
@@ -67,6 +82,11 @@ execute_process(COMMAND ${_command}
   ERROR_VARIABLE _err
   RESULT_VARIABLE _rc)
 message("${_err}${_out}exit code: ${_rc}")
+if(TENET_LIST)
+  file(GLOB_RECURSE _files LIST_DIRECTORIES false RELATIVE "${TENET_WORK}" "${TENET_WORK}/*")
+  list(SORT _files)
+  message("files: ${_files}")
+endif()
 
 if(_kept)
   file(READ "${_kept}" _content)

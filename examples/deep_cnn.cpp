@@ -25,6 +25,6 @@ int main(int argc, char** argv) {
     const auto result = lecture::train_and_report("deep_cnn", net, o, tenet::adam{.learning_rate = 1e-3f});
     std::printf("\n");
     lecture::print_most_confused(result.confusion, lecture::class_names(o.data), 5);
-    lecture::print_footer("deep_cnn", o, result, {});
+    lecture::finish("deep_cnn", o, result, {});
   });
 }

@@ -22,6 +22,6 @@ int main(int argc, char** argv) {
     lenet net;
     const auto schedule = tenet::learning_rate_schedule::piecewise({{0, 0.1f}, {3, 0.03f}, {6, 0.01f}});
     const auto result = lecture::train_and_report("lenet", net, o, tenet::sgd{.learning_rate = 0.1f}, schedule);
-    lecture::print_footer("lenet", o, result, {});
+    lecture::finish("lenet", o, result, {});
   });
 }

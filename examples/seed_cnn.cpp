@@ -20,14 +20,14 @@ int main(int argc, char** argv) {
   const lecture::options defaults{.data = std::string(tenet::data::fashion_mnist::default_directory), .epochs = 5, .out = "out"};
   return lecture::main_for(argc, argv, defaults, [](const lecture::options& o) {
     seed_cnn net;
-    const auto result = lecture::train_and_report("seed_cnn", net, o, tenet::adam{.learning_rate = 1e-3f});
+    auto result = lecture::train_and_report("seed_cnn", net, o, tenet::adam{.learning_rate = 1e-3f}, {}, {"seed_cnn_kernels.png"});
 
     // The lecture's "visualize the kernels": the 16 learned 2x2 filters.
     const auto kernels = tenet::io::conv_kernel_images(net.layer<0>().weights(), 2, 2, 1, 16);
     const std::string kernels_png = (o.out / "seed_cnn_kernels.png").string();
-    lecture::save_png(tenet::io::draw_image_grid(kernels, {.title = "seed_cnn: the 16 learned 2x2 kernels", .columns = 8,
+    lecture::save_png(result, tenet::io::draw_image_grid(kernels, {.title = "seed_cnn: the 16 learned 2x2 kernels", .columns = 8,
                                                            .scale = 24, .map = tenet::io::colour_map::diverging}),
                       kernels_png);
-    lecture::print_footer("seed_cnn", o, result, {kernels_png});
+    lecture::finish("seed_cnn", o, result, {kernels_png});
   });
 }

@@ -4,12 +4,15 @@
 //
 // Usage: seed_network [batch-size]   (default 4096)
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <span>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <tenet/tenet.hpp>
@@ -28,7 +31,16 @@ static_assert(net_t::param_count == (16 * 2 * 2 * 1 + 16) + (3136 * 10 + 10));
 
 int main(int argc, char** argv) try {
   std::size_t batch = 4096;
-  if (argc > 2 || (argc == 2 && (batch = std::strtoul(argv[1], nullptr, 10)) == 0)) {
+  // Digits only, the whole argument (std::from_chars: no spaces, no sign).
+  const auto parse = [&](std::string_view text) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), batch);
+    return !text.empty() && error == std::errc{} && end == text.data() + text.size() && batch != 0;
+  };
+  if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    std::printf("usage: %s [batch-size >= 1]\n", argv[0]);
+    return 0;
+  }
+  if (argc > 2 || (argc == 2 && !parse(argv[1]))) {
     std::fprintf(stderr, "usage: %s [batch-size >= 1]\n", argv[0]);
     return 2;
   }

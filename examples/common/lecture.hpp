@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +30,9 @@
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
 
+#include "interrupt.hpp"
+#include "outputs.hpp"
+
 namespace lecture {
 
 namespace fs = std::filesystem;
@@ -41,6 +47,7 @@ struct options {
   std::size_t limit = 0;       // 0: the whole training set
   std::size_t test_limit = 0;  // 0: the whole test set
   std::size_t batch = 32;
+  fs::path resume{};  // empty: start afresh
 };
 
 /// Thrown for a bad command line; main prints it with the usage text and exits with 2.
@@ -48,33 +55,58 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline std::size_t parse_count(std::string_view flag, const char* text, std::size_t minimum) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (text[0] == '\0' || text[0] == '-' || *end != '\0' || errno == ERANGE || value < minimum)
-    throw usage_error(std::string(flag) + " needs a whole number of at least " + std::to_string(minimum) + ", not '" + text + "'");
+/// Thrown for --help: main prints the usage text on stdout and exits with 0.
+struct help_requested {};
+
+/// More worker threads than this is a typing mistake, not a machine (TBB would allocate for
+/// every one of them).
+inline constexpr std::size_t max_threads = 1024;
+
+/// A whole number in decimal digits only: no sign, no spaces, nothing after it (std::from_chars,
+/// which neither skips spaces nor, for an unsigned type, accepts a sign).
+inline std::size_t parse_count(std::string_view flag, std::string_view text, std::size_t minimum,
+                               std::size_t maximum = static_cast<std::size_t>(-1)) {
+  unsigned long long value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc{} || stop != end || value < minimum || value > maximum)
+    throw usage_error(std::string(flag) + " needs a whole number of at least " + std::to_string(minimum) +
+                      (maximum != static_cast<std::size_t>(-1) ? " and at most " + std::to_string(maximum) : std::string()) +
+                      ", not '" + std::string(text) + "'");
   return static_cast<std::size_t>(value);
 }
 
 /// Parses argv; `defaults` gives the example's own data directory, epochs and output directory.
 inline options parse(int argc, char** argv, options defaults) {
   options o = std::move(defaults);
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") throw help_requested{};
+  std::set<std::string_view> given;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") throw usage_error("");
+    const bool known = flag == "--data" || flag == "--epochs" || flag == "--threads" || flag == "--seed" || flag == "--out" ||
+                       flag == "--limit" || flag == "--test-limit" || flag == "--batch" || flag == "--resume";
+    if (!known) throw usage_error("unknown option '" + std::string(flag) + "'");
+    if (!given.insert(flag).second) throw usage_error("'" + std::string(flag) + "' is given twice (give each option once)");
     if (i + 1 >= argc) throw usage_error("'" + std::string(flag) + "' needs a value");
     const char* value = argv[++i];
     if (flag == "--data") o.data = value;
     else if (flag == "--epochs") o.epochs = parse_count(flag, value, 1);
-    else if (flag == "--threads") o.threads = parse_count(flag, value, 1);
+    else if (flag == "--threads") o.threads = parse_count(flag, value, 1, max_threads);
     else if (flag == "--seed") o.seed = parse_count(flag, value, 0);
     else if (flag == "--out") o.out = value;
     else if (flag == "--limit") o.limit = parse_count(flag, value, 1);
     else if (flag == "--test-limit") o.test_limit = parse_count(flag, value, 1);
     else if (flag == "--batch") o.batch = parse_count(flag, value, 1);
-    else throw usage_error("unknown option '" + std::string(flag) + "'");
+    else if (flag == "--resume") o.resume = value;
   }
+  std::error_code ec;
+  if (fs::exists(o.data, ec) && !fs::is_directory(o.data, ec))
+    throw usage_error("the data directory '" + o.data.string() + "' (--data) is a file, not a directory: give the directory "
+                      "that holds the IDX files");
+  if (!o.resume.empty() && !fs::is_regular_file(o.resume, ec))
+    throw usage_error("the checkpoint '" + o.resume.string() + "' (--resume) " +
+                      (fs::exists(o.resume, ec) ? "is not a regular file" : "does not exist"));
   if (!fs::is_directory(o.data))
     throw usage_error("the data directory '" + o.data.string() + "' does not exist" +
                       (o.data.string().find("digits") != std::string::npos
@@ -85,19 +117,22 @@ inline options parse(int argc, char** argv, options defaults) {
   return o;
 }
 
-inline void print_usage(const char* program, const options& defaults) {
-  std::fprintf(stderr,
+inline void print_usage(std::FILE* to, const char* program, const options& defaults) {
+  std::fprintf(to,
                "usage: %s [--data DIR] [--epochs N] [--threads N] [--seed N] [--out DIR] [--limit N] [--test-limit N] [--batch N]\n"
+               "       [--resume CHECKPOINT]\n"
                "  --data DIR    IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,\n"
                "                t10k-labels-idx1-ubyte (each may end in .gz)   [default: %s]\n"
                "  --epochs N    passes over the training set                   [default: %zu]\n"
-               "  --threads N   worker threads                                 [default: all cores]\n"
+               "  --threads N   worker threads (at most %zu)                  [default: all cores]\n"
                "  --seed N      seeds the initial weights, shuffling and dropout [default: %llu]\n"
                "  --out DIR     where pictures, the history and the weights go [default: %s]\n"
                "  --limit N     train on the first N training images only      [default: all]\n"
                "  --test-limit N  test on the first N test images only         [default: all]\n"
-               "  --batch N     mini-batch size                                [default: %zu]\n",
-               program, defaults.data.c_str(), defaults.epochs, static_cast<unsigned long long>(defaults.seed),
+               "  --batch N     mini-batch size                                [default: %zu]\n"
+               "  --resume CHECKPOINT  continue an interrupted run from its checkpoint (OUT/<example>.checkpoint,\n"
+               "                written after every epoch and on Ctrl-C), with the options it had\n",
+               program, defaults.data.c_str(), defaults.epochs, max_threads, static_cast<unsigned long long>(defaults.seed),
                defaults.out.c_str(), defaults.batch);
 }
 
@@ -123,28 +158,6 @@ inline void check_output_directory(const fs::path& out) {
   }
   std::fclose(f);
   fs::remove(probe, ec);
-}
-
-/// Writes `path` through `write(temporary)`, then renames the temporary over `path`: when
-/// writing fails (a full disk...), the file a previous run left there is kept as it was.
-template <class Write>
-void write_replacing(const fs::path& path, Write&& write) {
-  fs::path temporary = path;
-  temporary += ".tmp-" + std::to_string(::getpid());
-  try {
-    write(temporary);
-    fs::rename(temporary, path);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw;
-  }
-}
-
-/// canvas.save_png(path), replacing an existing file only once the new one is complete.
-template <class Canvas>
-void save_png(const Canvas& canvas, const fs::path& path) {
-  write_replacing(path, [&](const fs::path& temporary) { canvas.save_png(temporary); });
 }
 
 /// The IDX file `stem` in `dir`, plain or gzipped.
@@ -175,13 +188,66 @@ struct outcome {
   tenet::evaluation test;
   std::vector<std::size_t> confusion;  // 10 x 10, row = true class
   std::vector<tenet::io::grid_image> misclassified;
+  std::vector<std::string> write_failures;  // outputs that could not be written, reported by finish()
 };
 
+/// The files every example writes in --out, besides its own `extra` ones: the weights first.
+inline std::vector<std::string> output_files(const char* name, const std::vector<std::string>& extra) {
+  const std::string n = name;
+  std::vector<std::string> files{n + ".weights", n + "_curves.png", n + "_confusion.png", n + "_misclassified.png",
+                                 n + "_history.csv", n + ".checkpoint"};
+  files.insert(files.end(), extra.begin(), extra.end());
+  return files;
+}
+
+/// Writes one output through write_replacing, recording a failure instead of stopping: the
+/// other outputs are still written.
+template <class Write>
+void write_output(outcome& result, const fs::path& path, Write&& write) {
+  try {
+    write_replacing(path, std::forward<Write>(write));
+  } catch (const std::exception& e) {
+    result.write_failures.push_back(e.what());
+  }
+}
+
+/// save_png into `result`'s failures.
+template <class Canvas>
+void save_png(outcome& result, const Canvas& canvas, const fs::path& path) {
+  write_output(result, path, [&](const fs::path& temporary) { canvas.save_png(temporary); });
+}
+
+/// Test hooks, read from the environment (examples/CMakeLists.txt): raise SIGINT (SIGTERM
+/// with TENET_TEST_INTERRUPT_SIGNAL set) after N batches, or SIGINT twice while the outputs
+/// are written; make an output a directory once
+/// training is done (a file that became unwritable during the run).
+inline std::size_t test_interrupt_after_batches() {
+  const char* v = std::getenv("TENET_TEST_INTERRUPT_AFTER_BATCHES");
+  return v == nullptr ? 0 : static_cast<std::size_t>(std::strtoull(v, nullptr, 10));
+}
+inline void test_interrupt_while_writing() {
+  if (std::getenv("TENET_TEST_INTERRUPT_WHILE_WRITING") != nullptr) {
+    std::raise(SIGINT);
+    std::raise(SIGINT);
+  }
+}
+inline void test_block_output(const fs::path& out) {
+  if (const char* name = std::getenv("TENET_TEST_BLOCK_OUTPUT")) fs::create_directories(out / name);
+}
+
 /// Trains `net` on the data set and writes the pictures every example shares: training
-/// curves, confusion matrix, misclassified test images; and the weights file.
+/// curves, confusion matrix, misclassified test images; and the weights file (first, so that
+/// they are saved even if a picture cannot be). `extra_outputs`: the example's own files in
+/// --out, checked with the others before anything is trained.
 template <class Net, class Optimizer>
 outcome train_and_report(const char* name, Net& net, const options& o, Optimizer optimizer,
-                         tenet::learning_rate_schedule schedule = {}) {
+                         tenet::learning_rate_schedule schedule = {}, const std::vector<std::string>& extra_outputs = {}) {
+  const std::vector<std::string> files = output_files(name, extra_outputs);
+  const fs::path checkpoint = o.out / (std::string(name) + ".checkpoint");
+  remove_stale_temporaries(name, o.out, files);
+  check_outputs(o.out, files);
+  interrupt::install(checkpoint.string());
+
   std::optional<tbb::global_control> thread_limit;
   if (o.threads != 0) thread_limit.emplace(tbb::global_control::max_allowed_parallelism, o.threads);
   tenet::data::check_dataset<Net, dataset>();
@@ -201,12 +267,24 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
   Net::summary();
   std::printf("\n");
   net.initialize(o.seed);
+  if (!o.resume.empty()) std::printf("%s: continuing the run saved in %s\n", name, o.resume.c_str());
 
   // As in the lecture, the test set doubles as validation data, so the curves show both.
   tenet::trainer<Net, tenet::cross_entropy, Optimizer> trainer(net, optimizer);
+  tenet::fit_options fit{.epochs = o.epochs, .batch_size = o.batch, .seed = o.seed, .schedule = std::move(schedule)};
+  fit.stop_requested = &interrupt::requested;
+  fit.resume_checkpoint = checkpoint;
+  fit.resume_from = o.resume;
+  if (const std::size_t after = test_interrupt_after_batches(); after != 0)
+    fit.on_batch = [after, seen = std::size_t{0}](const tenet::batch_report&) mutable {
+      if (++seen == after) std::raise(std::getenv("TENET_TEST_INTERRUPT_SIGNAL") != nullptr ? SIGTERM : SIGINT);
+    };
+  if (interrupt::requested) throw tenet::training_interrupted("interrupted before training started", {}, {}, 0, 0, 0);
   outcome result;
-  result.history = trainer.fit(train.images, train.labels, test.images, test.labels,
-                               {.epochs = o.epochs, .batch_size = o.batch, .seed = o.seed, .schedule = std::move(schedule)});
+  interrupt::current_phase = interrupt::training;
+  result.history = trainer.fit(train.images, train.labels, test.images, test.labels, fit);
+  // From here on a signal lets the outputs be finished (interrupt.hpp).
+  interrupt::current_phase = interrupt::writing;
   result.test = trainer.evaluate(test.images, test.labels);
 
   // Confusion matrix and misclassified examples.
@@ -223,7 +301,17 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
   }
   for (auto& image : result.misclassified) image.caption_colour = tenet::io::colours::red;
 
-  fs::create_directories(o.out);  // checked by main_for before training; may have been removed since
+  std::error_code ignored;
+  fs::create_directories(o.out, ignored);  // checked before training; may have been removed since
+  test_block_output(o.out);
+  const std::string prefix = (o.out / name).string();
+  // The weights first, under a fallback name if need be: they are what the run cost.
+  const std::string weights_failure =
+      save_weights_or_rescue(prefix + ".weights", [&](const fs::path& path) { tenet::save_weights(net, path); });
+  if (!weights_failure.empty()) result.write_failures.push_back(weights_failure);
+  else fs::remove(checkpoint, ignored);  // the weights hold the finished run
+  test_interrupt_while_writing();
+
   std::vector<float> loss, val_loss, accuracy, val_accuracy;
   for (const auto& e : result.history.epochs) {
     loss.push_back(e.loss);
@@ -231,18 +319,18 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
     accuracy.push_back(e.accuracy);
     val_accuracy.push_back(e.val_accuracy);
   }
-  const std::string prefix = (o.out / name).string();
-  // Every file is replaced only once its new version is complete (save_weights does so itself).
-  save_png(tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
+  // Every file is replaced only once its new version is complete.
+  save_png(result,
+           tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
            prefix + "_curves.png");
-  save_png(tenet::io::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"}),
+  save_png(result, tenet::io::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"}),
            prefix + "_confusion.png");
   if (!result.misclassified.empty())
-    save_png(tenet::io::draw_image_grid(result.misclassified,
+    save_png(result,
+             tenet::io::draw_image_grid(result.misclassified,
                                         {.title = std::string(name) + ": misclassified test images", .columns = 8, .scale = 3}),
              prefix + "_misclassified.png");
-  write_replacing(prefix + "_history.csv", [&](const fs::path& temporary) { result.history.write_csv(temporary.string()); });
-  tenet::save_weights(net, prefix + ".weights");
+  write_output(result, prefix + "_history.csv", [&](const fs::path& temporary) { result.history.write_csv(temporary.string()); });
   return result;
 }
 
@@ -279,9 +367,52 @@ inline void print_footer(const char* name, const options& o, const outcome& r, c
   std::printf("test_accuracy=%.4f\n", static_cast<double>(r.test.accuracy));
 }
 
+/// After print_footer: outputs that could not be written are an error (exit code 1, each
+/// named); a signal that came while they were written stops the program now (exit code 130).
+inline void finish(const char* name, const options& o, const outcome& r, const std::vector<std::string>& extra_files) {
+  print_footer(name, o, r, extra_files);
+  std::fflush(stdout);
+  if (!r.write_failures.empty()) {
+    std::string message;
+    for (const std::string& f : r.write_failures) message += (message.empty() ? "" : std::string("\n") + name + ": ") + f;
+    throw std::runtime_error(message);
+  }
+  if (interrupt::requested) throw tenet::training_interrupted("interrupted while writing the outputs", r.history, {}, 0, 0, 0);
+}
+
+/// The command that continues an interrupted run: this one, with --resume.
+inline std::string resume_command(int argc, char** argv, const fs::path& checkpoint) {
+  const auto shell_word = [](std::string_view w) {
+    if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") ==
+                          std::string_view::npos)
+      return std::string(w);
+    std::string quoted(1, '\'');
+    for (char c : w) {
+      if (c == '\'') quoted.append("'\\''");
+      else quoted.push_back(c);
+    }
+    quoted.push_back('\'');
+    return quoted;
+  };
+  std::string command = shell_word(argv[0]);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--resume" && i + 1 < argc) {
+      ++i;
+      continue;
+    }
+    // Appending, not " " + word: g++ 12 -O3 reports a bogus -Wrestrict for that form (GCC PR 105329).
+    command.push_back(' ');
+    command.append(shell_word(argv[i]));
+  }
+  command.append(" --resume ");
+  command.append(shell_word(checkpoint.string()));
+  return command;
+}
+
 /// main() for an example: parses the command line, checks the output directory, runs
-/// `body(options)`, turns errors into messages and exit codes (2: bad command line, 1:
-/// anything else, an unwritable output directory included).
+/// `body(options)`, turns errors into messages and exit codes (0: done or --help, 2: bad
+/// command line, 1: anything else, an unwritable output directory included, 130: stopped by
+/// Ctrl-C or SIGTERM).
 template <class Body>
 int main_for(int argc, char** argv, const options& defaults, Body&& body) {
   try {
@@ -289,10 +420,28 @@ int main_for(int argc, char** argv, const options& defaults, Body&& body) {
     check_output_directory(o.out);
     body(o);
     return 0;
+  } catch (const help_requested&) {
+    print_usage(stdout, argv[0], defaults);
+    return 0;
   } catch (const usage_error& e) {
-    if (e.what()[0] != '\0') std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
-    print_usage(argv[0], defaults);
+    std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+    print_usage(stderr, argv[0], defaults);
     return 2;
+  } catch (const tenet::training_interrupted& e) {
+    std::fflush(stdout);
+    if (e.batches == 0)
+      std::fprintf(stderr, "%s: %s; %s\n", argv[0], e.what(),
+                   e.partial.epochs.empty() ? "nothing was written" : "every output was written first");
+    else if (e.checkpoint.empty())
+      std::fprintf(stderr, "%s: interrupted after batch %zu of %zu of epoch %zu; no checkpoint was written\n", argv[0],
+                   e.batches_done, e.batches, e.epoch);
+    else
+      std::fprintf(stderr,
+                   "%s: interrupted after batch %zu of %zu of epoch %zu; the run so far is saved in '%s'\n"
+                   "to continue it: %s\n",
+                   argv[0], e.batches_done, e.batches, e.epoch, e.checkpoint.c_str(),
+                   resume_command(argc, argv, e.checkpoint).c_str());
+    return 130;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());

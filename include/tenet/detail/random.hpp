@@ -2,6 +2,8 @@
 /// A small, fully specified random number generator, so that a seed gives the same numbers
 /// on every platform and standard library (std::uniform_real_distribution does not).
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace tenet::detail {
@@ -51,6 +53,12 @@ class random_generator {
   /// the bounds tenet uses (dataset sizes).
   std::uint64_t below(std::uint64_t bound) noexcept {
     return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next()) * bound) >> 64);
+  }
+
+  /// The generator's whole state, to continue its sequence elsewhere (resume checkpoints).
+  std::array<std::uint64_t, 4> state() const noexcept { return {state_[0], state_[1], state_[2], state_[3]}; }
+  void set_state(const std::array<std::uint64_t, 4>& s) noexcept {
+    for (std::size_t i = 0; i < 4; ++i) state_[i] = s[i];
   }
 
  private:

@@ -67,6 +67,13 @@ struct sgd {
                                        [&](const float* const* in, float* const* p, std::size_t i) { update<true>(s, lr, in, p, i); });
     }
 
+    /// Every member that changes between steps, for checkpoints (train/checkpoint.hpp).
+    template <class Visitor>
+    void visit_state(Visitor&& visit) {
+      visit(size_);
+      visit(velocity_);
+    }
+
    private:
     using Arch = simd::default_arch;
     using V = simd::vfloat<Arch>;
@@ -115,6 +122,12 @@ struct rmsprop {
                     float lr) {
       detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, mean_square_.data()},
                                      [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
+    }
+
+    /// Every member that changes between steps, for checkpoints (train/checkpoint.hpp).
+    template <class Visitor>
+    void visit_state(Visitor&& visit) {
+      visit(mean_square_);
     }
 
    private:
@@ -167,6 +180,15 @@ struct adam {
                     float lr) {
       detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, m_.data(), v_.data()},
                                      [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
+    }
+
+    /// Every member that changes between steps, for checkpoints (train/checkpoint.hpp).
+    template <class Visitor>
+    void visit_state(Visitor&& visit) {
+      visit(m_);
+      visit(v_);
+      visit(steps_);
+      visit(step_size_);
     }
 
    private:

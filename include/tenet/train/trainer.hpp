@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -45,6 +46,7 @@
 #include "../parallel/execution.hpp"
 #include "../tensor.hpp"
 #include "backprop.hpp"
+#include "checkpoint.hpp"
 #include "history.hpp"
 #include "loss.hpp"
 #include "optimizer.hpp"
@@ -59,6 +61,25 @@ class training_error : public std::runtime_error {
  public:
   training_error(const std::string& what, history partial) : std::runtime_error(what), partial(std::move(partial)) {}
   history partial;
+};
+
+/// Thrown by `fit` when `fit_options::stop_requested` became true: the batch under way was
+/// finished, and when `fit_options::resume_checkpoint` is set the state after it was written
+/// there (`checkpoint`; empty otherwise), so `fit_options::resume_from` continues the run to
+/// the same bits. `partial` holds the epochs completed; the network holds the current weights.
+class training_interrupted : public training_error {
+ public:
+  training_interrupted(const std::string& what, history partial, std::filesystem::path checkpoint, std::size_t epoch,
+                       std::size_t batches_done, std::size_t batches)
+      : training_error(what, std::move(partial)),
+        checkpoint(std::move(checkpoint)),
+        epoch(epoch),
+        batches_done(batches_done),
+        batches(batches) {}
+  std::filesystem::path checkpoint;
+  std::size_t epoch;         // 1-based: the epoch under way (its batches_done batches are done)
+  std::size_t batches_done;  // batches of that epoch done: 0 < batches_done <= batches
+  std::size_t batches;       // per epoch
 };
 
 /// Stop when the monitored loss (val_loss with validation data, else loss) has not improved
@@ -100,6 +121,18 @@ struct fit_options {
   /// Best-weights checkpoint: when not empty, the weights are saved to this file (atomically,
   /// see docs/weights-format.md) each time the monitored loss reaches a new best.
   std::filesystem::path checkpoint{};
+  /// Checked after every batch (from the training thread): once it reads true, fit writes the
+  /// resume checkpoint (when `resume_checkpoint` is set) and throws training_interrupted. A
+  /// signal handler may set it (std::atomic<bool> is lock-free, so that is async-signal-safe).
+  const std::atomic<bool>* stop_requested = nullptr;
+  /// Resume checkpoint (train/checkpoint.hpp): when not empty, written atomically after every
+  /// epoch but the last and when stopped through `stop_requested`.
+  std::filesystem::path resume_checkpoint{};
+  /// When not empty, fit continues the run saved in this checkpoint instead of starting: the
+  /// weights, optimizer state, position, order and history come from it, so with the same
+  /// data, optimizer settings and options the result has the bits of an uninterrupted run.
+  /// Throws checkpoint_error (nothing changed) if it cannot be read or does not fit.
+  std::filesystem::path resume_from{};
 };
 
 /// Loss and accuracy over a data set.
@@ -194,16 +227,33 @@ class trainer {
     std::size_t epochs_without_improvement = 0;
     bool have_best = false;
 
-    for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
+    // Where the loop starts: at the beginning, or where a resume checkpoint left off.
+    detail::fit_state resumed;
+    if (!options.resume_from.empty()) {
+      check_checkpointable(options);
+      resumed = load_fit_state(options, n, val_x.size(), batch_size);
+      restore_fit_state(resumed, order, shuffler, result, best_monitored, epochs_without_improvement, have_best, best);
+    }
+    const std::size_t first_epoch = static_cast<std::size_t>(resumed.epoch);
+    const std::size_t first_batch = static_cast<std::size_t>(resumed.next_batch);
+    if (!options.resume_checkpoint.empty()) check_checkpointable(options);
+    const auto save_state = [&](std::size_t epoch, std::size_t next_batch, double loss_sum, std::size_t hits) {
+      if (!options.resume_checkpoint.empty())
+        save_fit_state(options, n, val_x.size(), batch_size, epoch, next_batch, loss_sum, hits, order, shuffler, result,
+                       best_monitored, epochs_without_improvement, have_best, best);
+    };
+
+    for (std::size_t epoch = first_epoch; epoch < options.epochs; ++epoch) {
       const auto epoch_start = std::chrono::steady_clock::now();
       const float lr = options.schedule(epoch, optimizer_.learning_rate);
-      if (options.shuffle)
+      const bool continuing = epoch == first_epoch && first_batch > 0;  // shuffled before the checkpoint
+      if (options.shuffle && !continuing)
         for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.below(i + 1)]);
       progress.begin_epoch(epoch + 1, options.epochs, batches);
-      double loss_sum = 0.0;
-      std::size_t hits = 0;
+      double loss_sum = continuing ? resumed.loss_sum : 0.0;
+      std::size_t hits = continuing ? static_cast<std::size_t>(resumed.hits) : 0;
 
-      for (std::size_t b = 0; b < batches; ++b) {
+      for (std::size_t b = continuing ? first_batch : 0; b < batches; ++b) {
         const std::size_t first = b * batch_size;
         const std::size_t count = std::min(batch_size, n - first);
         const detail::batch_result r =
@@ -227,6 +277,10 @@ class trainer {
         if (options.on_batch)
           options.on_batch({epoch + 1, b + 1, batches, static_cast<float>(batch_loss / static_cast<double>(count)),
                             static_cast<float>(batch_hits) / static_cast<float>(count), lr});
+        if (b + 1 < batches && stop_was_requested(options)) {
+          save_state(epoch, b + 1, loss_sum, hits);
+          interrupted(options, result, epoch, b + 1, batches);
+        }
       }
 
       epoch_record record;
@@ -259,6 +313,10 @@ class trainer {
       }
       if (options.on_epoch && !options.on_epoch(record)) stop = true;
       if (stop) break;
+      if (epoch + 1 < options.epochs) {
+        save_state(epoch + 1, 0, 0.0, 0);
+        if (stop_was_requested(options)) interrupted(options, result, epoch, batches, batches);
+      }
     }
     if (options.early_stopping.patience != 0 && options.early_stopping.restore_best_weights && have_best)
       std::copy_n(best.data(), Net::storage_size, net_.parameter_storage().data());
@@ -460,8 +518,131 @@ class trainer {
                          so_far);
   }
 
+  // --- stopping and resuming (fit_options::stop_requested, resume_checkpoint, resume_from) ---
+
+  static bool stop_was_requested(const fit_options& options) {
+    return options.stop_requested != nullptr && options.stop_requested->load(std::memory_order_relaxed);
+  }
+
+  [[noreturn]] static void interrupted(const fit_options& options, const history& so_far, std::size_t epoch, std::size_t done,
+                                       std::size_t batches) {
+    if (options.out != nullptr) options.out->flush();
+    std::string what = "tenet::fit: stopped on request after batch " + std::to_string(done) + " of " + std::to_string(batches) +
+                       " of epoch " + std::to_string(epoch + 1);
+    what += options.resume_checkpoint.empty()
+                ? "; no resume checkpoint was asked for (fit_options::resume_checkpoint), so the run cannot be continued"
+                : "; the checkpoint " + io::detail::quoted(options.resume_checkpoint) +
+                      " holds the run so far: fit with resume_from set to it continues the run";
+    throw training_interrupted(what, so_far, options.resume_checkpoint, epoch + 1, done, batches);
+  }
+
+  static void check_checkpointable(const fit_options& options) {
+    if constexpr (!CheckpointableOptimizer<Opt>)
+      throw std::invalid_argument("tenet::fit: the optimizer " + detail::optimizer_name<Opt>() +
+                                  " cannot be checkpointed (its state has no visit_state), so resume_checkpoint and "
+                                  "resume_from cannot be used with it");
+    (void)options;
+  }
+
+  void save_fit_state(const fit_options& options, std::size_t n, std::size_t validation_examples, std::size_t batch_size,
+                      std::size_t epoch, std::size_t next_batch, double loss_sum, std::size_t hits,
+                      const std::vector<std::size_t>& order, const detail::random_generator& shuffler, const history& so_far,
+                      float best_monitored, std::size_t epochs_without_improvement, bool have_best,
+                      const detail::aligned_floats& best) {
+    if constexpr (CheckpointableOptimizer<Opt>) {
+      detail::fit_state s;
+      s.fingerprint = fingerprint_v<Net>;
+      s.storage_size = Net::storage_size;
+      s.optimizer = detail::optimizer_name<Opt>();
+      s.examples = n;
+      s.validation_examples = validation_examples;
+      s.batch_size = batch_size;
+      s.seed = options.seed;
+      s.shuffle = options.shuffle;
+      s.epoch = epoch;
+      s.next_batch = next_batch;
+      s.epochs = options.epochs;
+      s.loss_sum = loss_sum;
+      s.hits = hits;
+      s.shuffler = shuffler.state();
+      s.order.assign(order.begin(), order.end());
+      s.history = so_far.epochs;
+      s.best_monitored = best_monitored;
+      s.epochs_without_improvement = epochs_without_improvement;
+      s.have_best = have_best;
+      const float* params = net_.parameter_storage().data();
+      s.weights.assign(params, params + Net::storage_size);
+      s.snapshot.assign(snapshot_.data(), snapshot_.data() + Net::storage_size);
+      if (have_best) s.best.assign(best.data(), best.data() + Net::storage_size);
+      optimizer_state_.visit_state(detail::optimizer_state_writer{s.optimizer_state});
+      detail::write_checkpoint_file(options.resume_checkpoint, detail::encode_fit_state(s));
+    }
+  }
+
+  /// Reads options.resume_from and checks it against this run; changes nothing.
+  detail::fit_state load_fit_state(const fit_options& options, std::size_t n, std::size_t validation_examples,
+                                   std::size_t batch_size) {
+    const std::filesystem::path& path = options.resume_from;
+    detail::fit_state s = detail::decode_fit_state(detail::read_checkpoint_file(path), path);
+    const detail::checkpoint_reader r(nullptr, 0, path);
+    const std::string again = " (resume with the data and options of the interrupted run)";
+    if (s.fingerprint != fingerprint_v<Net> || s.storage_size != Net::storage_size)
+      r.fail("it was written for another network (fingerprint " + io::detail::hex(s.fingerprint, 16) + ", " +
+             std::to_string(s.storage_size) + " parameters; this network is " + describe_network<Net>() +
+             ", fingerprint " + io::detail::hex(fingerprint_v<Net>, 16) + ", " + std::to_string(Net::storage_size) + ")");
+    if (s.optimizer != detail::optimizer_name<Opt>())
+      r.fail("it was written by a trainer with the optimizer " + s.optimizer + ", this one uses " + detail::optimizer_name<Opt>());
+    const auto same = [&](const char* what, std::uint64_t theirs, std::uint64_t ours) {
+      if (theirs != ours)
+        r.fail("it was written for " + std::string(what) + " " + std::to_string(theirs) + ", not " + std::to_string(ours) + again);
+    };
+    same("a training set of", s.examples, n);
+    same("a validation set of", s.validation_examples, validation_examples);
+    same("batches of", s.batch_size, batch_size);
+    same("the seed", s.seed, options.seed);
+    if (s.shuffle != options.shuffle)
+      r.fail(std::string("it was written with shuffling ") + (s.shuffle ? "on" : "off") + ", this run has it " +
+             (options.shuffle ? "on" : "off") + again);
+    const std::size_t batches = (n + batch_size - 1) / batch_size;
+    if (s.order.size() != n || s.next_batch >= batches || s.weights.size() != Net::storage_size ||
+        s.snapshot.size() != Net::storage_size || s.best.size() != (s.have_best ? Net::storage_size : 0) ||
+        s.history.size() != s.epoch)
+      r.fail("the file is damaged (its position, order or weights do not fit its own header)");
+    for (std::uint64_t i : s.order)
+      if (i >= n) r.fail("the file is damaged (its example order holds " + std::to_string(i) + ")");
+    if (s.epoch > options.epochs)
+      r.fail("it has completed " + std::to_string(s.epoch) + " epoch(s), more than fit_options::epochs (" +
+             std::to_string(options.epochs) + ")");
+    // The optimizer's state, decoded into a copy: this trainer's is replaced only on success.
+    if constexpr (CheckpointableOptimizer<Opt>) {
+      typename Opt::state state = optimizer_state_;
+      detail::checkpoint_reader in(s.optimizer_state.data(), s.optimizer_state.size(), path);
+      state.visit_state(detail::optimizer_state_reader{in, Net::storage_size});
+      if (!in.at_end()) in.fail("the file is damaged (its optimizer state is longer than this optimizer's)");
+      pending_optimizer_state_ = std::move(state);
+    }
+    return s;
+  }
+
+  /// Puts the loaded state in place (cannot fail).
+  void restore_fit_state(detail::fit_state& s, std::vector<std::size_t>& order, detail::random_generator& shuffler,
+                         history& so_far, float& best_monitored, std::size_t& epochs_without_improvement, bool& have_best,
+                         detail::aligned_floats& best) {
+    std::copy(s.weights.begin(), s.weights.end(), net_.parameter_storage().data());
+    std::copy(s.snapshot.begin(), s.snapshot.end(), snapshot_.data());
+    if (s.have_best) std::copy(s.best.begin(), s.best.end(), best.data());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::size_t>(s.order[i]);
+    shuffler.set_state(s.shuffler);
+    so_far.epochs = std::move(s.history);
+    best_monitored = s.best_monitored;
+    epochs_without_improvement = static_cast<std::size_t>(s.epochs_without_improvement);
+    have_best = s.have_best;
+    if constexpr (CheckpointableOptimizer<Opt>) optimizer_state_ = std::move(pending_optimizer_state_);
+  }
+
   Net& net_;
   Opt optimizer_;
+  typename Opt::state pending_optimizer_state_;  // a resumed state between its check and its use
   typename Opt::state optimizer_state_;
   std::vector<float> decay_mask_;
   std::vector<detail::aligned_floats> workspaces_;
