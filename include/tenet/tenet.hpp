@@ -4,6 +4,7 @@
 
 #include "config.hpp"
 #include "diagnostics.hpp"
+#include "error.hpp"
 #include "init.hpp"
 #include "layer_view.hpp"
 #include "layers/activation.hpp"

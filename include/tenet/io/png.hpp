@@ -21,14 +21,15 @@
 
 #include <png.h>
 
+#include "../error.hpp"
 #include "../tensor.hpp"
 
 namespace tenet::io {
 
 /// Thrown when a picture cannot be written. The message starts with `tenet::io: <path>: `.
-class write_error : public std::runtime_error {
+class write_error : public tenet::error {
  public:
-  write_error(const std::string& path, const std::string& problem) : std::runtime_error("tenet::io: " + path + ": " + problem) {}
+  write_error(const std::string& path, const std::string& problem) : tenet::error("tenet::io: " + path + ": " + problem) {}
 };
 
 namespace detail {

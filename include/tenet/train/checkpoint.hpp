@@ -32,6 +32,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "../error.hpp"
 #include "../io/weights.hpp"
 #include "history.hpp"
 #include "optimizer.hpp"
@@ -40,9 +41,9 @@ namespace tenet {
 
 /// A checkpoint that cannot be written or read, or does not fit the run resuming from it.
 /// `path()` is the file.
-class checkpoint_error : public std::runtime_error {
+class checkpoint_error : public tenet::error {
  public:
-  checkpoint_error(const std::string& what, std::filesystem::path path) : std::runtime_error(what), path_(std::move(path)) {}
+  checkpoint_error(const std::string& what, std::filesystem::path path) : tenet::error(what), path_(std::move(path)) {}
   const std::filesystem::path& path() const noexcept { return path_; }
 
  private:

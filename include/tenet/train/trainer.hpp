@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "../detail/aligned.hpp"
+#include "../error.hpp"
 #include "../detail/random.hpp"
 #include "../io/weights.hpp"
 #include "../network.hpp"
@@ -57,9 +58,9 @@ namespace tenet {
 
 /// Thrown when training cannot go on (a NaN or infinite loss). `partial` holds the epochs
 /// completed before the failure; the network keeps the last weights that gave a finite loss.
-class training_error : public std::runtime_error {
+class training_error : public tenet::error {
  public:
-  training_error(const std::string& what, history partial) : std::runtime_error(what), partial(std::move(partial)) {}
+  training_error(const std::string& what, history partial) : tenet::error(what), partial(std::move(partial)) {}
   history partial;
 };
 
