@@ -38,3 +38,15 @@ if(NOT DEFINED CACHE{TENET_SIMD_FLAGS})
   unset(_tenet_cpu_flags)
 endif()
 message(STATUS "tenet: TENET_SIMD_FLAGS = \"${TENET_SIMD_FLAGS}\"")
+
+# The ISAs tenet's own examples and benchmarks also compile their networks for
+# (tenet_add_isa_dispatch): those above TENET_SIMD_FLAGS.
+include(TenetIsaDispatch)
+if(TENET_SIMD_FLAGS MATCHES "x86-64-v4|native")
+  set(TENET_OWN_DISPATCH_ISAS "")
+elseif(TENET_SIMD_FLAGS MATCHES "x86-64-v3")
+  set(TENET_OWN_DISPATCH_ISAS ${TENET_DISPATCH_ISAS})
+  list(REMOVE_ITEM TENET_OWN_DISPATCH_ISAS avx2 sse4.2)
+else()
+  set(TENET_OWN_DISPATCH_ISAS ${TENET_DISPATCH_ISAS})
+endif()

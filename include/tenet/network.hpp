@@ -41,6 +41,8 @@
 #include "parallel/execution.hpp"
 #include "plan/inference.hpp"
 #include "shape.hpp"
+#include "simd/dispatch.hpp"
+#include "simd/isa.hpp"
 #include "tensor.hpp"
 
 namespace tenet {
@@ -75,7 +77,10 @@ class network_base<In, Out, bound_list<Bs...>> {
   static constexpr std::size_t depth = sizeof...(Bs);
   /// The instruction set the network's plan and kernels are compiled for: the best one this
   /// translation unit's flags allow (the plan and every kernel below take it as a parameter).
+  /// Programs that also compile it for other ISAs run the best the CPU has (simd/dispatch.hpp).
   using arch = simd::default_arch;
+  /// The network type every instantiation of these layers shares (the key of its per-ISA tables).
+  using base_type = network_base;
   /// False after a shape error (already reported): the network then computes nothing, so the
   /// one error is not followed by others.
   static constexpr bool shapes_valid = !std::is_same_v<Out, invalid_shape>;
@@ -196,7 +201,7 @@ class network_base<In, Out, bound_list<Bs...>> {
     static_assert(sizeof(check_input<expected<In>, given<S>>) != 0);  // reports a wrong shape
     constexpr bool shape_ok = std::is_same_v<In, S>;  // not ::ok of a failed check: clang would add an error
     tensor<float, Out> y;
-    if constexpr (shape_ok && shapes_valid) forward<arch>(x.data(), y.data(), parallel::policy::split);
+    if constexpr (shape_ok && shapes_valid) kernels_in_use().forward(*this, x.data(), y.data(), parallel::policy::split);
     return y;
   }
 
@@ -210,20 +215,7 @@ class network_base<In, Out, bound_list<Bs...>> {
       if (xs.size() != ys.size())
         throw std::invalid_argument("tenet::network::predict: " + std::to_string(xs.size()) + " inputs but room for " +
                                     std::to_string(ys.size()) + " outputs");
-      using Arch = arch;
-      using tail = plan::batch_tail<network_base, Arch>;
-      if constexpr (tail::begin < depth) {
-        // Whole blocks per task where the batch allows, so the dense layers see full blocks.
-        const std::size_t grain = std::max(parallel::grain_for(flops + max_activation), tail::block);
-        parallel::for_ranges(xs.size(), grain, [&](std::size_t begin, std::size_t end) {
-          for (std::size_t i = begin; i < end; i += tail::block)
-            forward_block<Arch>(xs.subspan(i, std::min(tail::block, end - i)), ys.subspan(i));
-        });
-      } else {
-        parallel::for_ranges(xs.size(), parallel::grain_for(flops + max_activation), [&](std::size_t begin, std::size_t end) {
-          for (std::size_t i = begin; i < end; ++i) forward<Arch>(xs[i].data(), ys[i].data(), parallel::policy::serial);
-        });
-      }
+      kernels_in_use().predict_batch(*this, xs.data(), ys.data(), xs.size());
     }
   }
 
@@ -264,7 +256,9 @@ class network_base<In, Out, bound_list<Bs...>> {
       rows.push_back({std::to_string(I), B::layer_type::describe(), to_string<typename B::output_shape>(),
                       B::weight_count + B::bias_count});
     });
+    const std::string_view isa = isa_name();  // before printing: a bad TENET_ISA throws
     io::print_summary_table(os, rows, {param_count, flops, parameter_bytes, activation_bytes});
+    os << "isa: " << isa << '\n';
   }
 
   /// The forward pass on raw pointers: `x` holds input_shape::size floats, `y` receives
@@ -276,9 +270,60 @@ class network_base<In, Out, bound_list<Bs...>> {
     forward_layers<Arch, depth>(x, y, p);
   }
 
+  /// The entry points of one ISA (simd/dispatch.hpp): `which` names it.
+  struct kernels {
+    simd::isa which;
+    void (*forward)(const network_base& net, const float* x, float* y, parallel::policy p);
+    void (*predict_batch)(const network_base& net, const tensor<float, In>* xs, tensor<float, Out>* ys, std::size_t n);
+  };
+  /// The ISA this network runs in this process ("avx512", "avx2", ...): its own translation
+  /// unit's, or a better one the CPU has that the program compiled it for. Chosen on first use.
+  static std::string_view isa_name() { return simd::name(kernels_in_use().which); }
+
+  /// The layers, for messages: "input 28x28x1, conv2d<16, kernel<2, 2>, same>, relu, ...".
+  static std::string describe() {
+    std::string d = "the network (input " + to_string<In>();
+    boost::hana::for_each(indices, [&](auto i) { d += ", " + bound_layer<decltype(i)::value>::layer_type::describe(); });
+    return d + ")";
+  }
+
   /// Scratch a forward pass may keep on the stack; past it, a thread-local heap buffer (the
   /// main thread's stack is 8 MiB, TBB workers' smaller, and batch predict adds its blocks).
   static constexpr std::size_t stack_scratch_bytes = 256 * 1024;
+
+ private:
+  static const kernels& kernels_in_use() { return simd::dispatched(kernels_for<arch>, &describe); }
+
+  /// Batch predict's body for `Arch`: examples spread over TBB's threads.
+  template <class Arch>
+  static void predict_batch_on(const network_base& net, const tensor<float, In>* x, tensor<float, Out>* y, std::size_t n) {
+    const std::span<const tensor<float, In>> xs(x, n);
+    const std::span<tensor<float, Out>> ys(y, n);
+    using tail = plan::batch_tail<network_base, Arch>;
+    if constexpr (tail::begin < depth) {
+      // Whole blocks per task where the batch allows, so the dense layers see full blocks.
+      const std::size_t grain = std::max(parallel::grain_for(flops + max_activation), tail::block);
+      parallel::for_ranges(xs.size(), grain, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; i += tail::block)
+          net.template forward_block<Arch>(xs.subspan(i, std::min(tail::block, end - i)), ys.subspan(i));
+      });
+    } else {
+      parallel::for_ranges(xs.size(), parallel::grain_for(flops + max_activation), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) net.template forward<Arch>(xs[i].data(), ys[i].data(), parallel::policy::serial);
+      });
+    }
+  }
+
+  /// Single predict's body for `Arch`.
+  template <class Arch>
+  static void forward_on(const network_base& net, const float* x, float* y, parallel::policy p) {
+    net.template forward<Arch>(x, y, p);
+  }
+
+ public:
+  /// The entry points for `Arch`, as a per-ISA translation unit registers them.
+  template <class Arch>
+  static constexpr kernels kernels_for{simd::isa_of<Arch>(), &forward_on<Arch>, &predict_batch_on<Arch>};
 
  private:
   template <std::size_t I, class Arch>

@@ -8,6 +8,18 @@
 #include <cstddef>
 #include <type_traits>
 
+// g++ 12's AVX-512 intrinsics read a deliberately undefined register (_mm512_undefined_ps is
+// `__m512 __Y = __Y;`), which -Wuninitialized reports in every function that inlines them
+// (GCC bug 105593, fixed in 13). immintrin.h is included here, before xsimd, with those two
+// warnings off for its lines only.
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
+
 #include <xsimd/xsimd.hpp>
 
 namespace tenet::simd {

@@ -323,7 +323,7 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
   }
   // Passes of up to 4 registers x 2 chains, the last one 1 to 4 registers.
   for (std::size_t r = 0; r < registers; r += max_blocks) {
-    std::size_t pass[max_blocks];
+    std::size_t pass[max_blocks] = {};  // zeros: g++ cannot see that only n are read
     const std::size_t n = std::min(max_blocks, registers - r);
     for (std::size_t b = 0; b < n; ++b) pass[b] = at(r + b);
     switch (n) {

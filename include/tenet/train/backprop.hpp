@@ -23,6 +23,8 @@
 #include "../parallel/execution.hpp"
 #include "../plan/ping_pong.hpp"
 #include "../plan/training.hpp"
+#include "../simd/isa.hpp"
+#include "../tensor.hpp"
 #include "loss.hpp"
 
 namespace tenet::detail {
@@ -37,6 +39,23 @@ struct batch_result {
 struct example_outcome {
   double loss;  // double: the gradient checker differentiates it numerically
   bool correct;
+};
+
+/// A training pass's entry points for one ISA (simd/dispatch.hpp): `which` names it. The
+/// trainer runs a batch as chunks of examples, each through one worker's workspace.
+template <class Net, class Loss>
+struct training_kernels {
+  using input_type = tensor<float, typename Net::input_shape>;
+  using target_type = typename Loss::target_type;
+  simd::isa which;
+  /// Floats of one worker's workspace.
+  std::size_t workspace_floats;
+  /// backprop::run_chunk.
+  void (*run_chunk)(const float* params, const input_type* x, const target_type* y, const std::size_t* order, std::size_t first,
+                    std::size_t end, float* workspace, float* grad, std::uint64_t noise, bool prepare, example_outcome* outcomes);
+  /// backprop::evaluate_range.
+  void (*evaluate_range)(const float* params, const input_type* x, const target_type* y, std::size_t first, std::size_t end,
+                         float* workspace, batch_result& sum);
 };
 
 /// One example through `Net` with loss `Loss` (already resolved against the output type),
@@ -185,6 +204,38 @@ struct backprop {
       }
     });
   }
+
+  using input_type = tensor<float, typename Net::input_shape>;
+
+  /// Examples x[order[first..end)], one chunk of a batch, through one workspace: forward
+  /// (training: dropout on, its noise from `noise` and the example's place j in the batch),
+  /// outcomes[j], and the backward pass into `grad`. `prepare`: the workspace does not hold
+  /// prepare_backward of these `params` yet (a worker's first chunk of the batch).
+  static void run_chunk(const float* params, const input_type* x, const target_type* y, const std::size_t* order,
+                        std::size_t first, std::size_t end, float* workspace, float* grad, std::uint64_t noise, bool prepare,
+                        example_outcome* outcomes) {
+    if (prepare) prepare_backward(params, workspace);
+    for (std::size_t j = first; j < end; ++j) {
+      const std::size_t idx = order[j];
+      forward(params, x[idx].data(), workspace, true, mix(noise, j));
+      outcomes[j] = score(workspace, y[idx]);
+      backward_in_run(params, x[idx].data(), y[idx], workspace, grad, j - first, j + 1 == end);
+    }
+  }
+
+  /// Examples x[first..end) forward with dropout off: adds their loss and hits to `sum`.
+  static void evaluate_range(const float* params, const input_type* x, const target_type* y, std::size_t first, std::size_t end,
+                             float* workspace, batch_result& sum) {
+    for (std::size_t i = first; i < end; ++i) {
+      forward(params, x[i].data(), workspace, false, 0);
+      const example_outcome o = score(workspace, y[i]);
+      sum.loss += o.loss;
+      sum.hits += o.correct ? 1 : 0;
+    }
+  }
+
+  /// This pass's entry points (for the trainer, and for a per-ISA translation unit to register).
+  static constexpr training_kernels<Net, Loss> kernels{simd::isa_of<Arch>(), layout::workspace_floats, &run_chunk, &evaluate_range};
 
   /// Independent noise per layer and example from one seed (detail::mix_seed).
   static constexpr std::uint64_t mix(std::uint64_t seed, std::uint64_t salt) { return mix_seed(seed, salt); }

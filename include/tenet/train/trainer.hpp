@@ -164,7 +164,7 @@ class trainer {
       std::fill_n(decay_mask_.begin() + static_cast<std::ptrdiff_t>(at), view.weights().size(), 1.0f);
     });
     for (std::size_t c = 0; c < max_chunks; ++c) {
-      workspaces_.emplace_back(pass::layout::workspace_floats);
+      workspaces_.emplace_back(kernels_.workspace_floats);
       chunk_grads_.emplace_back(Net::storage_size);
     }
     optimizer_state_.reset(optimizer_, Net::storage_size);
@@ -330,28 +330,25 @@ class trainer {
     const std::size_t n = x.size();
     const std::size_t per_chunk = (n + max_chunks - 1) / max_chunks;
     const float* params = net_.parameter_storage().data();
-    double loss[max_chunks] = {};
-    std::size_t hits[max_chunks] = {};
+    detail::batch_result sums[max_chunks] = {};
     parallel::for_each_index_in_lanes((n + per_chunk - 1) / per_chunk, max_chunks, [&](std::size_t lane, std::size_t c) {
-      float* ws = workspaces_[lane].data();
-      for (std::size_t i = c * per_chunk; i < std::min(n, (c + 1) * per_chunk); ++i) {
-        pass::forward(params, x[i].data(), ws, false, 0);
-        const detail::example_outcome o = pass::score(ws, y[i]);
-        loss[c] += o.loss;
-        hits[c] += o.correct ? 1 : 0;
-      }
+      kernels_.evaluate_range(params, x.data(), y.data(), c * per_chunk, std::min(n, (c + 1) * per_chunk), workspaces_[lane].data(),
+                              sums[c]);
     });
     double total_loss = 0.0;
     std::size_t total_hits = 0;
     for (std::size_t c = 0; c < max_chunks; ++c) {
-      total_loss += loss[c];
-      total_hits += hits[c];
+      total_loss += sums[c].loss;
+      total_hits += sums[c].hits;
     }
     return {static_cast<float>(total_loss / static_cast<double>(n)), static_cast<float>(total_hits) / static_cast<float>(n)};
   }
 
  private:
-  using pass = detail::backprop<Net, loss_type>;
+  using pass = detail::backprop<typename Net::base_type, loss_type>;
+  using kernels = detail::training_kernels<typename Net::base_type, loss_type>;
+  /// The entry points of the ISA this process runs (simd/dispatch.hpp).
+  static const kernels& kernels_in_use() { return simd::dispatched(pass::kernels, &Net::describe); }
 
   /// Sizes the per-batch buffers for batches of up to `batch_size` examples.
   void prepare(std::size_t batch_size) {
@@ -379,16 +376,10 @@ class trainer {
     std::array<bool, max_chunks> summed{};  // tree.sums[k] done by a lane
     parallel::for_each_index_in_lanes(chunks, max_chunks, [&](std::size_t lane, std::size_t c) {
       lane_start[lane] = std::min(lane_start[lane], c);  // a lane takes its run in order
-      float* g = chunk_grads_[c].data();  // zero: see sum_and_step
-      float* ws = workspaces_[lane].data();
-      if (c == lane_start[lane]) pass::prepare_backward(params, ws);  // conv2d's transposed weights, once per lane
-      const std::size_t end = std::min(count, (c + 1) * chunk);
-      for (std::size_t j = c * chunk; j < end; ++j) {
-        const std::size_t idx = order[j];
-        pass::forward(params, x[idx].data(), ws, true, pass::mix(noise, j));
-        outcomes_[j] = pass::score(ws, y[idx]);
-        pass::backward_in_run(params, x[idx].data(), y[idx], ws, g, j - c * chunk, j + 1 == end);
-      }
+      // chunk_grads_[c] starts at zero (see sum_and_step); a lane's first chunk prepares the
+      // backward pass (conv2d's transposed weights)
+      kernels_.run_chunk(params, x.data(), y.data(), order, c * chunk, std::min(count, (c + 1) * chunk), workspaces_[lane].data(),
+                         chunk_grads_[c].data(), noise, c == lane_start[lane], outcomes_.data());
       // The sums of the tree that this chunk completes and whose chunks are all this lane's,
       // now, while they are in this core's cache.
       for (std::size_t k = 0; k < tree.count; ++k)
@@ -642,6 +633,7 @@ class trainer {
   }
 
   Net& net_;
+  const kernels& kernels_ = kernels_in_use();
   Opt optimizer_;
   typename Opt::state pending_optimizer_state_;  // a resumed state between its check and its use
   typename Opt::state optimizer_state_;
