@@ -380,7 +380,8 @@ class Report:
             lines.append("- **LibTorch**: not built (install libtorch-dev)")
         if self.present("LibTorch AVX2"):
             lines.append("- **LibTorch AVX2**: the same program with `ATEN_CPU_CAPABILITY=avx2` (ATen's own "
-                         "vectorized kernels held to AVX2)")
+                         "vectorized kernels), `DNNL_MAX_CPU_ISA=AVX2` (the system oneDNN it links) and "
+                         "`OPENBLAS_CORETYPE=Haswell` (OpenBLAS's AVX2 kernels)")
         check = read_text(self.results, "xnnpack_check.txt")
         if self.present("XNNPACK") or check:
             lines.append("- **XNNPACK**: Debian libxnnpack (snapshot 2022-02-16), operator API, NHWC, ReLU fused "
@@ -541,9 +542,9 @@ class Report:
                        "defaults (each the best ISA it has for this CPU).")
         else:
             out.append("tenet pinned (`TENET_ISA=avx2`), oneDNN held to AVX2 (`DNNL_MAX_CPU_ISA=AVX2`), LibTorch "
-                       "with `ATEN_CPU_CAPABILITY=avx2` (ATen's own vectorized kernels; its oneDNN and BLAS calls "
-                       "keep their own choice). XNNPACK has no switch to hold it to AVX2: it appears here only on a "
-                       "CPU without AVX-512.")
+                       "held to AVX2 (`ATEN_CPU_CAPABILITY=avx2` for ATen's own kernels, `DNNL_MAX_CPU_ISA=AVX2` for "
+                       "the oneDNN it links, `OPENBLAS_CORETYPE=Haswell` for OpenBLAS). XNNPACK has no switch to hold "
+                       "it to AVX2: it appears here only on a CPU without AVX-512.")
         out += ["", f"CPU: **{model}**. {title} FMA peak (bench_peak): {fmt_num(p1)} GFLOP/s on 1 thread, "
                 f"{fmt_num(p2)} on 2" + ("" if p1 else f" (not measured: the shares below use the nominal "
                                          f"{fmt_num(self.peak_for(1, isa))} GFLOP/s per core)") + "."]
@@ -977,6 +978,13 @@ class Report:
                   "mask drawn once (a fresh mask per step is not timed).",
                   "- LibTorch: eager mode, NCHW, `InferenceMode` for inference, `padding=kSame` (TensorFlow's split "
                   "for even kernels, by a padded copy of the input), SGD, cross-entropy on the logits.",
+                  "- XNNPACK: the operator API, NHWC, one operator per layer created and set up once (weights "
+                  "packed then), ReLU fused (`output_min = 0`), dropout identity, softmax on the logits; a "
+                  "pthreadpool of 1 or 2 threads; the weights of tenet's network of the same type, its outputs "
+                  "checked against tenet's before timing.",
+                  "- ISA tiers: bench_networks runs twice (the ISA tenet dispatches to, then `TENET_ISA=avx2`), "
+                  "oneDNN twice (default, `DNNL_MAX_CPU_ISA=AVX2`), LibTorch twice (default, held to AVX2); "
+                  "bench_layers runs the kernels compiled for the build's flags only.",
                   "- tenet: `predict` (one image or a span of 64) and `trainer<Net, cross_entropy, sgd>::train_on_batch` "
                   "(which also validates the batch and computes loss and accuracy).",
                   "", self.appendix(), ""]

@@ -21,7 +21,8 @@
 #      simply not built, and its columns read "—";
 #   3. runs, one after the other in this session: bench_peak, bench_layers, bench_networks
 #      (the ISA tenet dispatches to, then TENET_ISA=avx2), bench_peer_onednn (default ISA, then
-#      DNNL_MAX_CPU_ISA=AVX2), bench_peer_libtorch (default, then ATEN_CPU_CAPABILITY=avx2),
+#      DNNL_MAX_CPU_ISA=AVX2), bench_peer_libtorch (default, then held to AVX2:
+#      ATEN_CPU_CAPABILITY=avx2, DNNL_MAX_CPU_ISA=AVX2, OPENBLAS_CORETYPE=Haswell),
 #      bench_peer_xnnpack (after its check of its outputs against tenet's, --check), each
 #      with --benchmark_repetitions=6 --benchmark_report_aggregates_only=true
 #      --benchmark_enable_random_interleaving=true, JSON into
@@ -172,8 +173,10 @@ if [[ -x "$bin/bench_peer_libtorch" ]]; then
   "$bin/bench_peer_libtorch" --benchmark_filter='^$' 2> "$results/libtorch_info.txt" >/dev/null || true
 fi
 run peer_libtorch bench_peer_libtorch
-# ATen's own kernels (not its oneDNN or BLAS calls) held to AVX2, for the AVX2 tier
-run peer_libtorch_avx2 bench_peer_libtorch ATEN_CPU_CAPABILITY=avx2
+# LibTorch held to AVX2 for the AVX2 tier: ATen's own vectorized kernels, the system oneDNN it
+# links (libdnnl.so.2, its convolutions) and OpenBLAS (read by a DYNAMIC_ARCH build: Haswell = AVX2)
+run peer_libtorch_avx2 bench_peer_libtorch ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 \
+    OPENBLAS_CORETYPE=Haswell
 if [[ -x "$bin/bench_peer_xnnpack" ]]; then
   # its outputs against tenet's on the same weights; the timed run repeats the check and
   # refuses to time a network that fails it
