@@ -38,13 +38,20 @@ using fallback_arch = xsimd::default_arch;
 template <class Arch>
 using vfloat = xsimd::batch<float, Arch>;
 
-/// The 128-bit architecture to use beside `Arch` for short rows (e.g. 6 filters, fewer than
-/// the 8 lanes of AVX2): with AVX2 + FMA code, SSE registers still use VEX-encoded FMAs.
+/// The architecture of half `Arch`'s width, to use beside it for short rows (e.g. 6 filters,
+/// fewer than the 8 lanes of AVX2; 10 units, fewer than the 16 of AVX-512): AVX2 beside
+/// AVX-512, SSE beside AVX2 (with AVX2 + FMA code, SSE registers still use VEX-encoded FMAs).
 /// `Arch` itself when it is already 128 bits wide (or narrower).
 template <class Arch>
 struct half_width {
   using type = Arch;
 };
+#if XSIMD_WITH_AVX512BW && XSIMD_WITH_FMA3_AVX2
+template <>
+struct half_width<xsimd::avx512bw> {
+  using type = xsimd::fma3<xsimd::avx2>;
+};
+#endif
 #if XSIMD_WITH_FMA3_AVX2 && XSIMD_WITH_FMA3_SSE
 template <>
 struct half_width<xsimd::fma3<xsimd::avx2>> {
@@ -63,6 +70,21 @@ using half_width_t = typename half_width<Arch>::type;
 /// Number of floats in one register of `Arch`.
 template <class Arch>
 inline constexpr std::size_t lanes = vfloat<Arch>::size;
+
+/// Vector registers the compiler can allocate for `Arch`: 32 with AVX-512 (zmm0-31) and on
+/// aarch64 (v0-v31), 16 with AVX and SSE on x86-64. Register tiles (accumulators + the
+/// operands they share) are sized from it.
+template <class Arch>
+inline constexpr std::size_t register_count = [] {
+#if XSIMD_WITH_AVX512F
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return std::size_t{32};
+#endif
+#if defined(__aarch64__)
+  return std::size_t{32};
+#else
+  return std::size_t{16};
+#endif
+}();
 
 /// Horizontal sum (xsimd 8 spells it `hadd`; xsimd 11+ `reduce_add`).
 template <class Arch>

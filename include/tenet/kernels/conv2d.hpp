@@ -1249,6 +1249,16 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   }
 }
 
+/// The architecture a convolution layer's kernels run at, every pass alike: `Arch`, or half
+/// its width for a layer whose weights fit in registers at half width but not at `Arch`'s
+/// (16 filters of a 2x2 kernel on one channel with AVX-512's 16 lanes: its register-resident
+/// forward and weight-gradient paths take two registers of filters, the general ones reload
+/// the weights for every few pixels).
+template <class Arch, class Dims>
+using conv2d_arch = std::conditional_t<!detail::weights_fit_in_registers<Arch, Dims> &&
+                                           detail::weights_fit_in_registers<simd::half_width_t<Arch>, Dims>,
+                                       simd::half_width_t<Arch>, Arch>;
+
 }  // namespace tenet::kernels
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -607,12 +607,25 @@ TENET_ALWAYS_INLINE void dense_weight_gradient_rows(const Dims& d, const float* 
 
 }  // namespace detail
 
+/// Whether dense_backward and dense_backward_input run at half `Arch`'s width: for layers
+/// with fewer units than lanes (10 classes on AVX-512), whose input gradients are dot products
+/// over rows shorter than a register; half-width registers leave fewer scalar leftovers. Both
+/// decide alike, so they keep each other's bits.
+template <class Arch, class Dims>
+inline constexpr bool dense_input_gradient_half_width = [] {
+  if constexpr (detail::is_static_dense_dims<Dims>::value)
+    return !std::is_same_v<simd::half_width_t<Arch>, Arch> && Dims::units < simd::lanes<Arch>;
+  return false;
+}();
+
 /// The input and bias gradients of dense_backward, without the weight gradients: training
 /// computes those for several examples at once (dense_weight_gradients). The same bits as
 /// dense_backward's.
 template <class Arch, class Dims>
 void dense_backward_input(const Dims& d, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
                           float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_bias) {
+  if constexpr (dense_input_gradient_half_width<Arch, Dims>)
+    return dense_backward_input<simd::half_width_t<Arch>>(d, weights, grad_out, grad_in, grad_bias);
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if (grad_in == nullptr) return;
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
@@ -655,6 +668,8 @@ template <class Arch, class Dims>
 void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
+  if constexpr (dense_input_gradient_half_width<Arch, Dims>)
+    return dense_backward<simd::half_width_t<Arch>>(d, x, weights, grad_out, grad_in, grad_weights, grad_bias);
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
     detail::dense_backward_interleaved<Arch, true, Dims::inputs, Dims::units>(x, weights, grad_out, grad_in, grad_weights,

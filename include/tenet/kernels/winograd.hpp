@@ -58,9 +58,15 @@ inline constexpr bool winograd_static_dims = std::is_empty_v<Dims>;
 /// Tiles (2x2 output blocks) transformed and multiplied together: their transformed inputs,
 /// 9 x 12 x channels floats (27 KiB for 64 channels), stay in L1 while every filter passes.
 inline constexpr std::size_t winograd_chunk = 12;
-/// Most tiles in one register tile of the products (6 tiles x 2 registers of filters: 12
-/// accumulators, 2 weight registers and a broadcast of AVX2's 16).
-inline constexpr std::size_t winograd_max_tiles = 6;
+/// The register tile of the products, from the registers `Arch` has: with 16 (AVX2), up to
+/// 6 tiles x 2 registers of filters (12 accumulators, 2 weight registers and a broadcast);
+/// with 32 (AVX-512), up to 4 registers of filters and 24 accumulators (6 x 4, 12 x 2): each
+/// broadcast of an input feeds more FMAs, and the loads per FMA fall.
+template <class Arch>
+inline constexpr std::size_t winograd_max_blocks = simd::register_count<Arch> >= 32 ? 4 : 2;
+template <class Arch, std::size_t Blocks>
+inline constexpr std::size_t winograd_max_tiles =
+    simd::register_count<Arch> >= 32 ? std::min<std::size_t>(winograd_chunk, 24 / Blocks) : 6;
 
 /// U = G g Gt for every channel and filter: `u` is [9][C][F], ξ = 3 i + j.
 template <class Arch, class Dims>
@@ -141,33 +147,32 @@ TENET_ALWAYS_INLINE void winograd_multiply(const Dims& d, const float* TENET_RES
 }
 
 /// winograd_multiply for one ξ, every filter and `n` tiles (1 to winograd_chunk), in
-/// register tiles of at most 6 tiles, as even as possible (10 tiles: 5 + 5, not 6 + 4). ξ's
-/// transformed weights (C x F: 16 KiB for 64 x 64) are read from L2 once and stay in L1
-/// while every group of tiles passes.
+/// register tiles of at most winograd_max_tiles tiles, as even as possible (10 tiles in tiles
+/// of 6: 5 + 5, not 6 + 4). ξ's transformed weights (C x F: 16 KiB for 64 x 64) are read from
+/// L2 once and stay in L1 while every group of tiles passes.
 template <class Arch, class Dims>
 TENET_ALWAYS_INLINE void winograd_multiply_plane(const Dims& d, const float* TENET_RESTRICT v,
                                                  const float* TENET_RESTRICT u, float* TENET_RESTRICT m,
                                                  std::size_t n) {
   constexpr std::size_t L = simd::lanes<Arch>;
-  const std::size_t groups = (n + winograd_max_tiles - 1) / winograd_max_tiles;
   const auto run = [&]<std::size_t Blocks>(std::size_t f) {
+    constexpr std::size_t max_tiles = winograd_max_tiles<Arch, Blocks>;
+    const std::size_t groups = (n + max_tiles - 1) / max_tiles;
     std::size_t t = 0;
     for (std::size_t g = 0; g < groups; ++g) {
       const std::size_t size = n / groups + (g < n % groups ? 1 : 0);
       const float* vt = v + t * d.channels;
       float* mt = m + t * d.filters + f;
-      switch (size) {
-        case 1: winograd_multiply<Arch, 1, Blocks>(d, vt, u + f, mt); break;
-        case 2: winograd_multiply<Arch, 2, Blocks>(d, vt, u + f, mt); break;
-        case 3: winograd_multiply<Arch, 3, Blocks>(d, vt, u + f, mt); break;
-        case 4: winograd_multiply<Arch, 4, Blocks>(d, vt, u + f, mt); break;
-        case 5: winograd_multiply<Arch, 5, Blocks>(d, vt, u + f, mt); break;
-        default: winograd_multiply<Arch, 6, Blocks>(d, vt, u + f, mt); break;
-      }
+      // size (1 .. max_tiles) as a template argument
+      [&]<std::size_t... T>(std::index_sequence<T...>) {
+        ((size == T + 1 ? (winograd_multiply<Arch, T + 1, Blocks>(d, vt, u + f, mt), true) : false) || ...);
+      }(std::make_index_sequence<max_tiles>{});
       t += size;
     }
   };
   std::size_t f = 0;
+  if constexpr (winograd_max_blocks<Arch> >= 4)
+    for (; f + 4 * L <= d.filters; f += 4 * L) run.template operator()<4>(f);
   for (; f + 2 * L <= d.filters; f += 2 * L) run.template operator()<2>(f);
   if (f < d.filters) run.template operator()<1>(f);  // one register of filters left
 }

@@ -86,9 +86,13 @@ struct conv2d {
     using dims = kernels::static_conv2d_dims<H, W, C, Filters, KH, KW, SH, SW, OH, OW, pad_top, pad_left>;
 
     /// Output rows split across threads when the policy allows it.
+    /// The architecture this layer's kernels run at for `Arch` (kernels::conv2d_arch).
+    template <class Arch>
+    using kernel_arch = kernels::conv2d_arch<Arch, dims>;
+
     template <class Arch>
     static void forward(const forward_args& a) {
-      run<Arch>(a, false);
+      run<kernel_arch<Arch>>(a, false);
     }
 
     /// A strip of pooling-window-height output rows, which the fused convolution + ReLU +
@@ -121,19 +125,19 @@ struct conv2d {
     /// layers run one by one. Threads split the output rows (the pooled rows when pooling).
     template <class Arch, class... Next>
     static void forward_absorbing(const forward_args& a) {
-      if constexpr (sizeof...(Next) == 1) run<Arch>(a, true);
-      else run_relu_max_pool<Arch, typename std::tuple_element_t<1, std::tuple<Next...>>::dims>(a);
+      if constexpr (sizeof...(Next) == 1) run<kernel_arch<Arch>>(a, true);
+      else run_relu_max_pool<kernel_arch<Arch>, typename std::tuple_element_t<1, std::tuple<Next...>>::dims>(a);
     }
 
     /// Floats of scratch the backward pass needs (the weights as the input gradient reads them).
     template <class Arch>
-    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch<Arch>(dims{});
+    static constexpr std::size_t scratch_count = kernels::conv2d_backward_scratch<kernel_arch<Arch>>(dims{});
 
     /// Accumulates the weight and bias gradients; writes the input gradient when asked.
     template <class Arch>
     static void backward(const backward_args& a) {
       if (a.grad_in != nullptr) std::fill_n(a.grad_in, In::size, 0.0f);
-      kernels::conv2d_backward<Arch>(dims{}, a.in, a.weights, a.grad_out, a.grad_in, a.grad_weights, a.grad_biases, a.scratch,
+      kernels::conv2d_backward<kernel_arch<Arch>>(dims{}, a.in, a.weights, a.grad_out, a.grad_in, a.grad_weights, a.grad_biases, a.scratch,
                                      a.prepared);
     }
 
@@ -144,7 +148,7 @@ struct conv2d {
     template <class Arch>
       requires(!kernels::conv2d_single_channel_backward(dims{}))
     static void prepare_backward(const float* weights, float* scratch) {
-      kernels::conv2d_transpose_weights<Arch>(dims{}, weights, scratch);
+      kernels::conv2d_transpose_weights<kernel_arch<Arch>>(dims{}, weights, scratch);
     }
 
    private:
