@@ -544,7 +544,8 @@ TEST_CASE("2x2 convolutions of stride 1 run Winograd's F(2x2, 2x2) and match the
             data.check<default_arch>(d);
             data.check<fallback_arch>(d);
             // The input gradient takes the path too when the layer's filters fill two registers.
-            CHECK(tenet::kernels::detail::winograd_input_gradient<default_arch>(d) == (p.filters >= 16));
+            CHECK(tenet::kernels::detail::winograd_input_gradient<default_arch>(d) ==
+                  (p.filters >= 2 * tenet::simd::lanes<default_arch>));
             check_conv_backward<default_arch>(p, d, static_cast<std::uint32_t>(4000 + trial));
             check_conv_backward<fallback_arch>(p, d, static_cast<std::uint32_t>(4000 + trial));
             if (p.out_height() >= 2 && p.out_width() >= 2) {
