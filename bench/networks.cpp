@@ -8,9 +8,14 @@
 // network's size and memory figures (param_count, parameter_bytes, activation_bytes,
 // scratch_bytes) are added as plain counters. Inputs are uniform in [0, 1], labels uniform,
 // from fixed seeds.
+//
+// ISA: the networks run the best instruction set the CPU has (run-time dispatch, docs/isa.md;
+// TENET_ISA=avx2 pins it, as run-all.sh's second run does). Which one ran is in the JSON
+// context as tenet_isa, for report.py's tiers.
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <span>
 #include <string>
@@ -119,3 +124,21 @@ void add(const std::string& name) {
 }();
 
 }  // namespace
+
+// Google Benchmark's main, with the ISA in the context. Asked here, not while the program
+// starts: the per-ISA tables register themselves during static initialization, and the choice,
+// made once, must see them all. A TENET_ISA this CPU or program cannot run stops the program
+// here, with tenet's message, before any benchmark.
+int main(int argc, char** argv) {
+  try {
+    benchmark::AddCustomContext("tenet_isa", std::string(bench::nets::deep_cnn::isa_name()));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_networks: %s\n", e.what());
+    return 1;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

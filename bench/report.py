@@ -6,11 +6,17 @@
 
 Reads from the results directory (every file optional; a missing one gives "—"):
   peak.json, layers.json, networks.json          tenet's Google Benchmark JSON output
+  networks_avx2.json                             bench_networks with TENET_ISA=avx2
   peer_onednn.json, peer_onednn_avx2.json        oneDNN, default ISA and DNNL_MAX_CPU_ISA=AVX2
-  peer_libtorch.json                             LibTorch
+  peer_libtorch.json, peer_libtorch_avx2.json    LibTorch, default and ATEN_CPU_CAPABILITY=avx2
+  peer_xnnpack.json                              XNNPACK (inference only)
   compile_times.csv                              bench/compile_time.sh
   lscpu.txt, compiler.txt, flags.txt, date.txt, blas.txt, libtorch_info.txt,
-  onednn_impls.txt, onednn_avx2_impls.txt, run.txt   written by run-all.sh
+  onednn_impls.txt, onednn_avx2_impls.txt, xnnpack_check.txt, run.txt   written by run-all.sh
+The ISA tiers: AVX-512 (tenet at the ISA it dispatches to, the tenet_isa of networks.json's
+context, vs the peers at their defaults) and AVX2 (tenet pinned, oneDNN and LibTorch held to
+AVX2), each with its FMA peak (peak.json) and the issue's targets; a CPU without AVX-512 (from
+lscpu.txt's flags) gets "not measured" for the AVX-512 tier.
 Every figure is the median over the repetitions; the spread is the coefficient of variation
 (cv) of the time and, in the appendix, its min..max. Rates are recomputed from the median
 real time and the per-iteration work the benchmarks report (flops_per_iter, images_per_iter).
@@ -35,9 +41,22 @@ FRAMEWORKS = [
     ("oneDNN", "peer_onednn.json", "onednn"),
     ("oneDNN AVX2", "peer_onednn_avx2.json", "onednn"),
     ("LibTorch", "peer_libtorch.json", "libtorch"),
+    ("tenet AVX2", "networks_avx2.json", "tenet"),
+    ("LibTorch AVX2", "peer_libtorch_avx2.json", "libtorch"),
+    ("XNNPACK", "peer_xnnpack.json", "xnnpack"),
 ]
+# Columns of the network tables even when their results are missing (shown as "—"); the others
+# only when present.
+ALWAYS_SHOWN = ["tenet", "oneDNN", "oneDNN AVX2", "LibTorch"]
+DISPLAY_ORDER = ["tenet", "tenet AVX2", "oneDNN", "oneDNN AVX2", "LibTorch", "LibTorch AVX2", "XNNPACK"]
+CHART_FWS = ["tenet", "oneDNN", "oneDNN AVX2", "LibTorch", "XNNPACK"]
 PEERS = ["oneDNN", "LibTorch"]  # the targets compare with these (oneDNN at its default ISA)
+# What tenet's avx512 tier needs (-march=x86-64-v4), as lscpu names it.
+AVX512_FLAGS = ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"]
+ISA_TITLE = {"avx512": "AVX-512", "avx2": "AVX2"}
 NETWORKS = [("seed", "seed CNN"), ("lenet", "LeNet-5"), ("deep", "deep CNN")]
+TARGETS_TITLE = ("## Targets of the first benchmark issue\n\ntenet as it runs by default (the ISA it dispatches "
+                 "to) against the peers at their defaults.\n\n")
 TIME_SCALE = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
@@ -193,10 +212,57 @@ class Report:
             return None
         return r.counter("GFLOPS")
 
-    def peak_for(self, threads):
-        """The peak a run on `threads` cores is compared with: measured, else nominal."""
-        measured = self.peak("avx2", threads)
-        return measured if measured else NOMINAL_PEAK * threads
+    def peak_for(self, threads, isa="avx2"):
+        """The peak a run of `isa` on `threads` cores is compared with: measured, else nominal
+        (AVX-512's twice AVX2's: the same FMA pipes, twice the lanes)."""
+        measured = self.peak(isa, threads)
+        return measured if measured else NOMINAL_PEAK * threads * (2 if isa == "avx512" else 1)
+
+    def isa_of(self, fw):
+        """The ISA a framework's results ran at, as far as the report knows: tenet's from its
+        JSON context (results from before dispatch: the build's AVX2), the pinned runs' avx2."""
+        if fw == "tenet":
+            isa = (self.contexts.get("tenet") or {}).get("tenet_isa")
+            return isa if isa else "avx2"
+        if fw == "tenet AVX2":
+            isa = (self.contexts.get("tenet AVX2") or {}).get("tenet_isa")
+            return isa if isa else "avx2"
+        return "avx2"
+
+    # --- the CPU ----------------------------------------------------------------------------------
+    def lscpu(self):
+        fields = {}
+        for line in read_text(self.results, "lscpu.txt").splitlines():
+            if ":" in line:
+                k, v = line.split(":", 1)
+                fields[k.strip()] = v.strip()
+        return fields
+
+    def cpu_model(self):
+        """The CPU's model name: lscpu.txt's, else this machine's /proc/cpuinfo (said so)."""
+        model = self.lscpu().get("Model name")
+        if model:
+            return model
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        return line.split(":", 1)[1].strip() + " (from the /proc/cpuinfo of the machine writing the report)"
+        except OSError:
+            pass
+        return "unknown CPU"
+
+    def avx512_missing(self):
+        """AVX-512 features tenet's avx512 tier needs that the CPU lacks ([] = has them all),
+        or None when the results do not list the CPU's flags."""
+        flags = self.lscpu().get("Flags")
+        if flags is None:
+            return None
+        have = set(flags.split())
+        return [f for f in AVX512_FLAGS if f not in have]
+
+    def shown_fws(self):
+        return [t for t in DISPLAY_ORDER if t in ALWAYS_SHOWN or self.present(t)]
 
     # --- networks -------------------------------------------------------------------------------
     def net_run(self, fw, net, task, threads):
@@ -215,9 +281,9 @@ class Report:
     def gflops(self, r):
         return None if r is None or not r.counter("flops_per_iter") else r.counter("flops_per_iter") / r.median / 1e9
 
-    def net_peak_frac(self, fw, net, task, threads):
+    def net_peak_frac(self, fw, net, task, threads, isa=None):
         g = self.gflops(self.net_run(fw, net, task, threads))
-        return None if g is None else g / self.peak_for(threads)
+        return None if g is None else g / self.peak_for(threads, isa or self.isa_of(fw))
 
     def cell_rate(self, fw, net, task, threads):
         r = self.net_run(fw, net, task, threads)
@@ -242,12 +308,7 @@ class Report:
 
     # ---------------------------------------------------------------------------------------------
     def machine_section(self):
-        lscpu = read_text(self.results, "lscpu.txt")
-        fields = {}
-        for line in lscpu.splitlines():
-            if ":" in line:
-                k, v = line.split(":", 1)
-                fields[k.strip()] = v.strip()
+        fields = self.lscpu()
         flags = set(fields.get("Flags", "").split())
         model = fields.get("Model name", DASH)
         family, model_no = fields.get("CPU family", "?"), fields.get("Model", "?")
@@ -259,15 +320,19 @@ class Report:
                      f"{fields.get('Thread(s) per core', '?')} thread(s) per core"
                      + (f", {fields['Hypervisor vendor']} guest" if "Hypervisor vendor" in fields else ""))
         has = lambda f: "yes" if f in flags else "no"
-        lines.append(f"- **ISA flags**: avx2 {has('avx2')}, fma {has('fma')}, avx512f {has('avx512f')} "
-                     "(tenet's kernels use AVX2 + FMA: `-march=x86-64-v3`; oneDNN uses the best ISA present "
-                     "unless capped, hence the *oneDNN AVX2* column)")
+        isa_note = "tenet's networks ran " + f"`{self.isa_of('tenet')}`" + (
+            "" if (self.contexts.get("tenet") or {}).get("tenet_isa") else " (no `tenet_isa` in networks.json: the build's own)")
+        lines.append(f"- **ISA flags**: avx2 {has('avx2')}, fma {has('fma')}, avx512f {has('avx512f')}, "
+                     f"avx512bw {has('avx512bw')}, avx512vl {has('avx512vl')} ({isa_note}, the best the CPU has "
+                     "unless `TENET_ISA` pins it, as for the *tenet AVX2* column; oneDNN, LibTorch and XNNPACK also "
+                     "use the best ISA present unless capped, hence the *oneDNN AVX2* and *LibTorch AVX2* columns)")
         p1, p2 = self.peak("avx2", 1), self.peak("avx2", 2)
         q1, q2 = self.peak("avx512", 1), self.peak("avx512", 2)
         lines.append(f"- **FMA peak**: nominal {NOMINAL_PEAK} GFLOP/s per core; measured (bench_peak, AVX2 "
                      f"`vfmadd` chains) {fmt_num(p1)} GFLOP/s on 1 thread, {fmt_num(p2)} on 2; AVX-512: "
-                     f"{fmt_num(q1)} / {fmt_num(q2)}. *% of peak* below is of the measured AVX2 peak for the "
-                     "threads used (of the nominal one when the measurement is missing).")
+                     f"{fmt_num(q1)} / {fmt_num(q2)}. *tenet % peak* below is of the measured peak of the ISA tenet ran "
+                     "for the threads used, the other shares of the AVX2 peak (of the nominal one when the "
+                     "measurement is missing).")
         commit = read_text(self.results, "commit.txt")
         if commit:
             lines.append(f"- **Code measured**: commit `{commit}`" + (" (with uncommitted changes)" if commit.endswith("-dirty") else ""))
@@ -313,7 +378,270 @@ class Report:
                          + ("; ".join(f"`{l}`" for l in blas.splitlines()) if blas else DASH))
         else:
             lines.append("- **LibTorch**: not built (install libtorch-dev)")
+        if self.present("LibTorch AVX2"):
+            lines.append("- **LibTorch AVX2**: the same program with `ATEN_CPU_CAPABILITY=avx2` (ATen's own "
+                         "vectorized kernels), `DNNL_MAX_CPU_ISA=AVX2` (the system oneDNN it links) and "
+                         "`OPENBLAS_CORETYPE=Haswell` (OpenBLAS's AVX2 kernels)")
+        check = read_text(self.results, "xnnpack_check.txt")
+        if self.present("XNNPACK") or check:
+            lines.append("- **XNNPACK**: Debian libxnnpack (snapshot 2022-02-16), operator API, NHWC, ReLU fused "
+                         "(`output_min = 0`), a pthreadpool of 1 or 2 threads, inference only; its ISA is its own "
+                         "choice (the best the CPU has). Outputs against tenet's on the same weights: "
+                         + ("**FAILED** (see xnnpack_check.txt)" if "FAILED" in check else "checked" if check else DASH))
+        else:
+            lines.append("- **XNNPACK**: not built (install libxnnpack-dev and libpthreadpool-dev)")
         return "\n".join(lines)
+
+
+    # ---------------------------------------------------------------------------------------------
+    # ISA tiers (issue 19): the same networks at AVX-512 and at AVX2, each against the peers at that
+    # ISA, with that ISA's FMA peak and the issue's targets.
+    # ---------------------------------------------------------------------------------------------
+    # (network, title, batch-1 goal, batch-64 goal, training goal)
+    TIER_GOALS = {
+        "avx512": [("seed", "seed CNN", 3.0, 3.0, 3.0), ("lenet", "LeNet-5", 3.0, 2.0, 2.0),
+                   ("deep", "deep CNN", 1.6, 1.8, 1.6)],
+        "avx2": [("seed", "seed CNN", 3.0, 1.5, 1.5), ("lenet", "LeNet-5", 3.0, 1.5, 1.5),
+                 ("deep", "deep CNN", 1.3, 1.2, 1.3)],
+    }
+    XNNPACK_GOALS = [("seed", "seed CNN", 2.0), ("lenet", "LeNet-5", 2.0), ("deep", "deep CNN", 1.5)]
+    CONV_PEAK_GOAL = 0.75
+
+    def tier_frameworks(self, isa):
+        """{role: framework title or None} of a tier: which results stand for tenet and each peer."""
+        missing = self.avx512_missing()
+        no_avx512 = missing is not None and len(missing) > 0
+        if isa == "avx512":
+            return {"tenet": "tenet" if self.present("tenet") else None, "oneDNN": "oneDNN", "LibTorch": "LibTorch",
+                    "XNNPACK": "XNNPACK"}
+        # AVX2: the pinned runs; on a CPU without AVX-512 the default runs are AVX2 runs too.
+        def pick(pinned, default):
+            if self.present(pinned):
+                return pinned
+            return default if no_avx512 and self.present(default) else None
+        tenet = "tenet AVX2" if self.present("tenet AVX2") else (
+            "tenet" if self.isa_of("tenet") == "avx2" and self.present("tenet") else None)
+        return {"tenet": tenet, "oneDNN": pick("oneDNN AVX2", "oneDNN"), "LibTorch": pick("LibTorch AVX2", "LibTorch"),
+                "XNNPACK": "XNNPACK" if no_avx512 and self.present("XNNPACK") else None}
+
+    def layers_isa(self):
+        """The ISA bench_layers' kernels were compiled for (the build's flags; it does not dispatch)."""
+        flags = read_text(self.results, "flags.txt")
+        if "x86-64-v4" in flags or ("native" in flags and self.avx512_missing() == []):
+            return "avx512"
+        return "avx2"
+
+    def best_rate(self, fw, net, task, thread_set=(1, 2)):
+        """The better of a framework's thread settings: (images/s, threads) or (None, None)."""
+        best = (None, None)
+        for t in thread_set:
+            r = self.images_per_s(fw, net, task, t)
+            if r is not None and (best[0] is None or r > best[0]):
+                best = (r, t)
+        return best
+
+    def cv_of(self, fw, net, task, threads):
+        r = self.net_run(fw, net, task, threads) if fw else None
+        return None if r is None else r.cv
+
+    @staticmethod
+    def spread(*cvs):
+        known = [c for c in cvs if c is not None]
+        return "" if not known else " (cv " + " / ".join(DASH if c is None else f"{c * 100:.1f}%" for c in cvs) + ")"
+
+    def tier_table(self, isa, roles):
+        peers = ["oneDNN", "LibTorch", "XNNPACK"]
+        titles = [roles[p] if roles[p] else p for p in ["tenet"] + peers]
+        rows = []
+        for net, title in NETWORKS:
+            for task, threads, what in (("infer_b1", 1, "batch-1 latency, 1 thread"),
+                                        ("infer_b64", 1, "batch-64 inference, 1 thread, img/s"),
+                                        ("infer_b64", 2, "batch-64 inference, 2 threads, img/s"),
+                                        ("train_b64", 1, "training step b64, 1 thread, img/s"),
+                                        ("train_b64", 2, "training step b64, 2 threads, img/s")):
+                cells = []
+                for role in ["tenet"] + peers:
+                    fw = roles[role]
+                    if fw is None:
+                        cells.append(DASH)
+                    elif task == "infer_b1":
+                        cells.append(self.cell_latency(fw, net))
+                    else:
+                        cells.append(self.cell_rate(fw, net, task, threads))
+                frac = self.net_peak_frac(roles["tenet"], net, task, threads, isa) if roles["tenet"] else None
+                rows.append([title, what] + cells + [fmt_pct(frac)])
+        return table(["network", "task"] + titles + [f"tenet % of {ISA_TITLE[isa]} peak"], rows)
+
+    def tier_targets(self, isa, roles):
+        """Rows [target, measured, goal, status] of a tier's targets."""
+        rows = []
+
+        def verdict(value, threshold):
+            if value is None:
+                return DASH + " (missing)"
+            return "met" if value >= threshold else "**not met**"
+
+        t_fw, o_fw = roles["tenet"], roles["oneDNN"]
+        for net, title, g1, g64, gtrain in self.TIER_GOALS[isa]:
+            t = self.latency(t_fw, net) if t_fw else None
+            o = self.latency(o_fw, net) if o_fw else None
+            v = ratio(o, t)
+            rows.append([f"{title}: batch-1 latency, 1 thread, vs oneDNN",
+                         f"{fmt_ratio(v)} (tenet {fmt_time(t)}, oneDNN {fmt_time(o)})"
+                         + self.spread(self.cv_of(t_fw, net, "infer_b1", 1), self.cv_of(o_fw, net, "infer_b1", 1)),
+                         f"≥ {g1}×", verdict(v, g1)])
+        for net, title, g1, g64, gtrain in self.TIER_GOALS[isa]:
+            t = self.images_per_s(t_fw, net, "infer_b64", 2) if t_fw else None
+            o = self.images_per_s(o_fw, net, "infer_b64", 2) if o_fw else None
+            v = ratio(t, o)
+            rows.append([f"{title}: batch-64 inference, 2 threads, vs oneDNN",
+                         f"{fmt_ratio(v)} ({fmt_num(t)} vs {fmt_num(o)} img/s)"
+                         + self.spread(self.cv_of(t_fw, net, "infer_b64", 2), self.cv_of(o_fw, net, "infer_b64", 2)),
+                         f"≥ {g64}×", verdict(v, g64)])
+        for net, title, g1, g64, gtrain in self.TIER_GOALS[isa]:
+            t = self.images_per_s(t_fw, net, "train_b64", 2) if t_fw else None
+            rates = {p: self.images_per_s(roles[p], net, "train_b64", 2) for p in ("oneDNN", "LibTorch") if roles[p]}
+            rates = {p: r for p, r in rates.items() if r is not None}
+            best = max(rates, key=rates.get) if rates else None
+            v = ratio(t, rates[best] if best else None)
+            rows.append([f"{title}: training step, batch 64, 2 threads, vs the faster of oneDNN and LibTorch",
+                         f"{fmt_ratio(v)} ({fmt_num(t)} img/s vs {best or DASH} {fmt_num(rates.get(best))})"
+                         + self.spread(self.cv_of(t_fw, net, "train_b64", 2),
+                                       self.cv_of(roles[best], net, "train_b64", 2) if best else None),
+                         f"≥ {gtrain}×", verdict(v, gtrain)])
+        peak = self.peak_for(1, isa)
+        if self.layers_isa() == isa:
+            for i in range(1, 5):
+                for direction, word in (("fwd", "forward"), ("bwd", "backward")):
+                    r = self.layer(f"conv2d/deep_c{i}/{direction}/specialized")
+                    g = self.gflops(r)
+                    f = None if g is None else g / peak
+                    rows.append([f"deep CNN conv layer {i}, {word}: share of one core's {ISA_TITLE[isa]} FMA peak",
+                                 f"{fmt_pct(f)} ({fmt_num(g)} GFLOP/s)" + self.spread(r.cv if r else None),
+                                 f"≥ {self.CONV_PEAK_GOAL * 100:.0f}%", verdict(f, self.CONV_PEAK_GOAL)])
+        else:
+            rows.append([f"deep CNN conv layers: share of the {ISA_TITLE[isa]} FMA peak",
+                         f"not measured: bench_layers runs the kernels compiled for the build's flags "
+                         f"({ISA_TITLE[self.layers_isa()]}), not dispatched", f"≥ {self.CONV_PEAK_GOAL * 100:.0f}%",
+                         DASH + " (not measured)"])
+        return rows
+
+    def tier_block(self, isa):
+        title = ISA_TITLE[isa]
+        roles = self.tier_frameworks(isa)
+        out = [f"### {title} tier", ""]
+        missing = self.avx512_missing()
+        model = self.cpu_model()
+        if isa == "avx512" and missing:
+            out.append(f"not measured: this CPU ({model}) has no AVX-512 (it lacks {', '.join(missing)}). "
+                       "No verdicts for this tier; the AVX2 tier below is what this machine can measure.")
+            return out
+        p1, p2 = self.peak(isa, 1), self.peak(isa, 2)
+        if isa == "avx512":
+            out.append("tenet at the ISA it dispatches to (no `TENET_ISA`), oneDNN, LibTorch and XNNPACK at their "
+                       "defaults (each the best ISA it has for this CPU).")
+        else:
+            out.append("tenet pinned (`TENET_ISA=avx2`), oneDNN held to AVX2 (`DNNL_MAX_CPU_ISA=AVX2`), LibTorch "
+                       "held to AVX2 (`ATEN_CPU_CAPABILITY=avx2` for ATen's own kernels, `DNNL_MAX_CPU_ISA=AVX2` for "
+                       "the oneDNN it links, `OPENBLAS_CORETYPE=Haswell` for OpenBLAS). XNNPACK has no switch to hold "
+                       "it to AVX2: it appears here only on a CPU without AVX-512.")
+        out += ["", f"CPU: **{model}**. {title} FMA peak (bench_peak): {fmt_num(p1)} GFLOP/s on 1 thread, "
+                f"{fmt_num(p2)} on 2" + ("" if p1 else f" (not measured: the shares below use the nominal "
+                                         f"{fmt_num(self.peak_for(1, isa))} GFLOP/s per core)") + "."]
+        ran = self.isa_of(roles["tenet"]) if roles["tenet"] else None
+        if roles["tenet"] is None:
+            out += ["", "not measured: no tenet results for this tier ("
+                    + ("networks_avx2.json: bench_networks with `TENET_ISA=avx2`" if isa == "avx2" else
+                       "networks.json: bench_networks") + ")."]
+            return out
+        out += ["", self.tier_table(isa, roles)]
+        rows = self.tier_targets(isa, roles)
+        if ran != isa:
+            out += ["", f"not measured: tenet's networks ran `{ran}`, not `{isa}` (the JSON context's `tenet_isa`), "
+                        "so the targets of this tier get no verdicts."]
+            return out
+        met = sum(1 for r in rows if r[3] == "met")
+        unmeasured = sum(1 for r in rows if r[3].startswith(DASH))
+        out += ["", f"Targets ({title} tier, on {model}): {met} of {len(rows)} met"
+                + (f", {unmeasured} not measured" if unmeasured else "") + ". Ratios are tenet's speed-up "
+                    "(>1 = tenet faster), from medians; the cv of each side in brackets.", "",
+                table(["target", "measured", "goal", "status"], rows)]
+        return out
+
+    def xnnpack_block(self):
+        out = ["### Against XNNPACK", ""]
+        check = read_text(self.results, "xnnpack_check.txt")
+        if not self.present("XNNPACK"):
+            why = "its outputs failed the check against tenet's, see xnnpack_check.txt" if "FAILED" in check else \
+                "not built or not run: install libxnnpack-dev and libpthreadpool-dev"
+            return out + [f"XNNPACK: {DASH} ({why})."]
+        ran = f"`{self.isa_of('tenet')}`" if self.present("tenet") else "no results"
+        out.append(f"XNNPACK chooses its ISA itself (the best this CPU has); tenet at the ISA it dispatches to "
+                   f"({ran}). Batch 64: each at its better thread setting (1 or 2). CPU: "
+                   f"**{self.cpu_model()}**.")
+        if check:
+            worst = [float(m) for m in re.findall(r"max \|XNNPACK - tenet\| = (\S+)", check)]
+            out += ["", "Outputs checked against tenet's on the same weights before timing (`bench_peer_xnnpack "
+                        "--check`): " + ("**FAILED**" if "FAILED" in check else "passed")
+                    + (f", largest difference {max(worst):.2g}" if worst else "") + "."]
+        rows = []
+
+        def verdict(value, threshold):
+            if value is None:
+                return DASH + " (missing)"
+            return "met" if value >= threshold else "**not met**"
+
+        for net, title, goal in self.XNNPACK_GOALS:
+            t, x = self.latency("tenet", net), self.latency("XNNPACK", net)
+            v = ratio(x, t)
+            rows.append([f"{title}: batch-1 latency, 1 thread, vs XNNPACK",
+                         f"{fmt_ratio(v)} (tenet {fmt_time(t)}, XNNPACK {fmt_time(x)})"
+                         + self.spread(self.cv_of("tenet", net, "infer_b1", 1), self.cv_of("XNNPACK", net, "infer_b1", 1)),
+                         f"≥ {goal}×", verdict(v, goal)])
+        for net, title, goal in self.XNNPACK_GOALS:
+            (t, tt), (x, xt) = self.best_rate("tenet", net, "infer_b64"), self.best_rate("XNNPACK", net, "infer_b64")
+            v = ratio(t, x)
+            rows.append([f"{title}: batch-64 inference, best thread setting each, vs XNNPACK",
+                         f"{fmt_ratio(v)} (tenet {fmt_num(t)} img/s on {tt or DASH}, XNNPACK {fmt_num(x)} on {xt or DASH})"
+                         + self.spread(self.cv_of("tenet", net, "infer_b64", tt) if tt else None,
+                                       self.cv_of("XNNPACK", net, "infer_b64", xt) if xt else None),
+                         f"≥ {goal}×", verdict(v, goal)])
+        met = sum(1 for r in rows if r[3] == "met")
+        unmeasured = sum(1 for r in rows if r[3].startswith(DASH))
+        return out + ["", f"{met} of {len(rows)} met" + (f", {unmeasured} not measured" if unmeasured else "") + ".", "",
+                      table(["target", "measured", "goal", "status"], rows)]
+
+    def dispatch_block(self):
+        out = ["### tenet dispatched vs pinned to AVX2", ""]
+        if not (self.present("tenet") and self.present("tenet AVX2")):
+            return out + [f"{DASH} (needs networks.json and networks_avx2.json)."]
+        ran, pinned = self.isa_of("tenet"), self.isa_of("tenet AVX2")
+        out.append(f"The default run (`{ran}`) against `TENET_ISA=avx2` (`{pinned}`), the same code, one program "
+                   "after the other. Goal: never slower by more than noise, taken as twice the larger cv of the two."
+                   + (" On this CPU both runs are AVX2." if ran == pinned else ""))
+        rows = []
+        for net, title in NETWORKS:
+            for task, threads, what in (("infer_b1", 1, "inference b1, 1 thread"), ("infer_b64", 1, "inference b64, 1 thread"),
+                                        ("infer_b64", 2, "inference b64, 2 threads"), ("train_b64", 1, "training b64, 1 thread"),
+                                        ("train_b64", 2, "training b64, 2 threads")):
+                a, b = self.net_run("tenet", net, task, threads), self.net_run("tenet AVX2", net, task, threads)
+                v = ratio(b.median if b else None, a.median if a else None)
+                noise = 2 * max(c for c in (a.cv if a else None, b.cv if b else None, 0.0) if c is not None)
+                status = DASH + " (missing)" if v is None else ("met" if v >= 1 - noise else "**not met**")
+                rows.append([title, what, fmt_ratio(v) + self.spread(a.cv if a else None, b.cv if b else None),
+                             f"≥ {1 - noise:.2f}×", status])
+        met = sum(1 for r in rows if r[4] == "met")
+        return out + ["", f"{met} of {len(rows)} met.", "",
+                      table(["network", "task", f"{ran} / avx2 speed", "goal", "status"], rows)]
+
+    def tiers_section(self):
+        out = ["## ISA tiers", "",
+               f"CPU: **{self.cpu_model()}**. Each tier runs the same networks side by side in one session (one "
+               "program after the other, the repetitions interleaved within each program); the issue's targets "
+               "with their verdicts. A tier this CPU cannot run is reported as not measured, never as met."]
+        out += [""] + self.tier_block("avx512") + [""] + self.tier_block("avx2")
+        out += [""] + self.xnnpack_block() + [""] + self.dispatch_block()
+        return "\n".join(out)
 
     # ---------------------------------------------------------------------------------------------
     def targets_section(self):
@@ -391,18 +719,18 @@ class Report:
                 + ". Ratios are speed-ups of tenet (>1 = tenet faster), from medians.")
         avx2_verdicts = [r[4] for r in rows if r[4]]
         if not avx2_verdicts:
-            return "## Targets\n\n" + head + "\n\n" + table(["target", "measured", "goal", "status"],
+            return TARGETS_TITLE + head + "\n\n" + table(["target", "measured", "goal", "status"],
                                                              [r[:4] for r in rows])
         head += (f" The last column compares the {len(avx2_verdicts)} targets set against a peer with oneDNN held to "
                  f"AVX2 (`DNNL_MAX_CPU_ISA=AVX2`, in the same run), as it ran on the Zen 3 the targets were "
                  f"set on: {sum(1 for a in avx2_verdicts if a.endswith(': met'))} of them met that way (for reading only; "
                  f"the status column and the count above are against oneDNN at its default ISA).")
-        return "## Targets\n\n" + head + "\n\n" + table(
+        return TARGETS_TITLE + head + "\n\n" + table(
             ["target", "measured", "goal", "status", "vs oneDNN held to AVX2"], rows)
 
     # ---------------------------------------------------------------------------------------------
     def networks_section(self):
-        fws = [t for t, _, _ in FRAMEWORKS]
+        fws = self.shown_fws()
         peers = [t for t in fws if t != "tenet"]
         out = ["## Networks", "",
                "Medians over the repetitions, ± the coefficient of variation of the time. *vs X* is tenet's "
@@ -455,10 +783,11 @@ class Report:
                 cells = []
                 for fw in fws:
                     g = self.gflops(self.net_run(fw, net, task, threads))
-                    cells.append(DASH if g is None else f"{fmt_num(g)} ({fmt_pct(g / self.peak_for(threads))})")
+                    cells.append(DASH if g is None else f"{fmt_num(g)} ({fmt_pct(g / self.peak_for(threads, self.isa_of(fw)))})")
                 rows.append([title, what] + cells)
         out += ["", "### GFLOP/s and share of peak", "",
-                "Share of the measured AVX2 FMA peak of the threads used.", "",
+                "Share of the measured FMA peak of the threads used: of the ISA tenet ran for tenet's columns, of AVX2 "
+                "for the peers' (the ISA tiers above compare each with its own tier's peak).", "",
                 table(["network", "task"] + fws, rows)]
 
         # memory
@@ -545,7 +874,7 @@ class Report:
     # ---------------------------------------------------------------------------------------------
     def appendix(self):
         rows = []
-        groups = [("peak", self.peak_runs), ("layers", self.layers)] + [(t, self.fw[t]) for t, _, _ in FRAMEWORKS]
+        groups = [("peak", self.peak_runs), ("layers", self.layers)] + [(t, self.fw[t]) for t in self.shown_fws()]
         for group, runs in groups:
             for name, r in runs.items():
                 if r.error:
@@ -559,8 +888,8 @@ class Report:
     # ---------------------------------------------------------------------------------------------
     def chart_csvs(self):
         """The two charts as bench_chart CSV (cells: ASCII, no commas; the bitmap font has no µ)."""
-        fws = [t for t, _, _ in FRAMEWORKS]
-        nets = ["figure,tenet vs oneDNN and LibTorch: speed relative to tenet (higher is faster)",
+        fws = [t for t in CHART_FWS if t in ALWAYS_SHOWN or self.present(t)]
+        nets = ["figure,tenet vs its peers: speed relative to tenet (higher is faster)",
                 "series," + ",".join(fws)]
 
         def panel(title, values, texts):
@@ -627,7 +956,7 @@ class Report:
         if self.quick:
             parts += ["", "> **QUICK MODE** (`--quick`: one repetition, `--benchmark_min_time=0.01`): these numbers "
                           "only show that the pipeline works. They are not measurements."]
-        parts += ["", self.machine_section(), "", self.targets_section()]
+        parts += ["", self.machine_section(), "", self.tiers_section(), "", self.targets_section()]
         # The reasons behind the targets that are not met, written by hand (not generated):
         # they change only when the code does, while the numbers change with every run.
         findings = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
@@ -649,6 +978,13 @@ class Report:
                   "mask drawn once (a fresh mask per step is not timed).",
                   "- LibTorch: eager mode, NCHW, `InferenceMode` for inference, `padding=kSame` (TensorFlow's split "
                   "for even kernels, by a padded copy of the input), SGD, cross-entropy on the logits.",
+                  "- XNNPACK: the operator API, NHWC, one operator per layer created and set up once (weights "
+                  "packed then), ReLU fused (`output_min = 0`), dropout identity, softmax on the logits; a "
+                  "pthreadpool of 1 or 2 threads; the weights of tenet's network of the same type, its outputs "
+                  "checked against tenet's before timing.",
+                  "- ISA tiers: bench_networks runs twice (the ISA tenet dispatches to, then `TENET_ISA=avx2`), "
+                  "oneDNN twice (default, `DNNL_MAX_CPU_ISA=AVX2`), LibTorch twice (default, held to AVX2); "
+                  "bench_layers runs the kernels compiled for the build's flags only.",
                   "- tenet: `predict` (one image or a span of 64) and `trainer<Net, cross_entropy, sgd>::train_on_batch` "
                   "(which also validates the batch and computes loss and accuracy).",
                   "", self.appendix(), ""]

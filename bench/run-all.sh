@@ -14,12 +14,16 @@
 # After the README's set-up (scripts/install-deps.sh), this one command does everything:
 #   1. installs the peers' Debian packages if missing (libdnnl-dev: oneDNN; libtorch-dev:
 #      LibTorch; libopenblas0-openmp: an optimized BLAS for LibTorch, whose default through
-#      libblas.so.3 is the much slower reference BLAS) — as root, else it says what to run;
+#      libblas.so.3 is the much slower reference BLAS; libxnnpack-dev + libpthreadpool-dev:
+#      XNNPACK) — as root, else it says what to run;
 #   2. configures a Release build in build/bench (TENET_BUILD_BENCH=ON, compile_commands.json)
 #      and builds the benchmark programs (`tenet_bench`); a peer whose package is missing is
 #      simply not built, and its columns read "—";
-#   3. runs, one after the other in this session: bench_peak, bench_layers, bench_networks,
-#      bench_peer_onednn (default ISA, then DNNL_MAX_CPU_ISA=AVX2), bench_peer_libtorch, each
+#   3. runs, one after the other in this session: bench_peak, bench_layers, bench_networks
+#      (the ISA tenet dispatches to, then TENET_ISA=avx2), bench_peer_onednn (default ISA, then
+#      DNNL_MAX_CPU_ISA=AVX2), bench_peer_libtorch (default, then held to AVX2:
+#      ATEN_CPU_CAPABILITY=avx2, DNNL_MAX_CPU_ISA=AVX2, OPENBLAS_CORETYPE=Haswell),
+#      bench_peer_xnnpack (after its check of its outputs against tenet's, --check), each
 #      with --benchmark_repetitions=6 --benchmark_report_aggregates_only=true
 #      --benchmark_enable_random_interleaving=true, JSON into
 #      build/bench/results/ (console output in build/bench/results/run.log);
@@ -38,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --no-install) install=0 ;;
     --jobs) jobs=$2; shift ;;
     --repetitions) repetitions=$2; shift ;;
-    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run-all.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -54,7 +58,7 @@ is_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" =
 need=(libbenchmark-dev time python3)           # what the benchmarks themselves need
 # ocl-icd-opencl-dev: Debian's oneDNN is built with an OpenCL GPU runtime and its CMake config
 # requires the OpenCL development files, which libdnnl-dev only recommends.
-optional=(libdnnl-dev ocl-icd-opencl-dev libtorch-dev libopenblas0-openmp)
+optional=(libdnnl-dev ocl-icd-opencl-dev libtorch-dev libopenblas0-openmp libxnnpack-dev libpthreadpool-dev)
 missing=()
 for p in "${need[@]}"; do is_installed "$p" || missing+=("$p"); done
 if [[ $install -eq 1 ]]; then
@@ -137,6 +141,8 @@ git -C "$root" describe --always --dirty > "$results/commit.txt" 2>/dev/null || 
 run peak bench_peak
 run layers bench_layers
 run networks bench_networks
+# the AVX2 tier: the same networks pinned to AVX2 (on a CPU without AVX-512 both runs are AVX2)
+run networks_avx2 bench_networks TENET_ISA=avx2
 if [[ -x "$bin/bench_peer_onednn" ]]; then
   # which implementations (and ISA) oneDNN picks: one short verbose pass, not timed
   for isa in default AVX2; do
@@ -167,6 +173,18 @@ if [[ -x "$bin/bench_peer_libtorch" ]]; then
   "$bin/bench_peer_libtorch" --benchmark_filter='^$' 2> "$results/libtorch_info.txt" >/dev/null || true
 fi
 run peer_libtorch bench_peer_libtorch
+# LibTorch held to AVX2 for the AVX2 tier: ATen's own vectorized kernels, the system oneDNN it
+# links (libdnnl.so.2, its convolutions) and OpenBLAS (read by a DYNAMIC_ARCH build: Haswell = AVX2)
+run peer_libtorch_avx2 bench_peer_libtorch ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 \
+    OPENBLAS_CORETYPE=Haswell
+if [[ -x "$bin/bench_peer_xnnpack" ]]; then
+  # its outputs against tenet's on the same weights; the timed run repeats the check and
+  # refuses to time a network that fails it
+  say "bench_peer_xnnpack --check"
+  "$bin/bench_peer_xnnpack" --check 2>&1 | tee "$results/xnnpack_check.txt" ||
+    echo "run-all.sh: bench_peer_xnnpack --check FAILED: XNNPACK is left out of the report"
+fi
+run peer_xnnpack bench_peer_xnnpack
 
 # --- 5. compile times ----------------------------------------------------------------------------
 say "compile times"

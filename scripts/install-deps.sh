@@ -9,6 +9,7 @@ packages=(
   libboost-dev libxsimd-dev libtbb-dev catch2
   zlib1g-dev libpng-dev libbenchmark-dev
   dataset-fashion-mnist
+  qemu-user                     # an emulated CPU without AVX-512 for the ISA dispatch test
   nodejs npm
 )
 

@@ -8,6 +8,7 @@
 /// how rows are split across threads.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <type_traits>
 
@@ -86,6 +87,8 @@ TENET_ALWAYS_INLINE void conv2d_pixel_vector(const Dims& d, const float* TENET_R
 }
 
 /// Filters [f_begin, f_end) one at a time, for layers with fewer filters than SIMD lanes.
+/// std::fma, not `+= x * w`: g++ contracts the latter into an FMA in some inlined copies and
+/// not in others, and the fused and the separate passes must give the same bits.
 template <class Dims>
 TENET_ALWAYS_INLINE void conv2d_pixel_scalar(const Dims& d, const float* TENET_RESTRICT in,
                                              const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
@@ -97,7 +100,7 @@ TENET_ALWAYS_INLINE void conv2d_pixel_scalar(const Dims& d, const float* TENET_R
       const float* x = in + ((static_cast<std::size_t>(ih0) + kh) * d.in_width + static_cast<std::size_t>(iw0) + kw) * d.channels;
       const float* w = weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
       for (std::size_t c = 0; c < d.channels; ++c)
-        for (std::size_t f = f_begin; f < f_end; ++f) out[f] += x[c] * w[c * d.filters + f];
+        for (std::size_t f = f_begin; f < f_end; ++f) out[f] = std::fma(x[c], w[c * d.filters + f], out[f]);
     }
   }
 }
@@ -1141,7 +1144,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
             const float* x = in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
             const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
             for (std::size_t c = 0; c < d.channels; ++c)
-              for (std::size_t t = f_vector_end; t < d.filters; ++t) gw[c * d.filters + t] += x[c] * g[t];
+              for (std::size_t t = f_vector_end; t < d.filters; ++t) gw[c * d.filters + t] = std::fma(x[c], g[t], gw[c * d.filters + t]);
           }
       }
     }
@@ -1237,7 +1240,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
           for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
             const float* g = g_row + ow * d.filters;
             float sum = 0.0f;
-            for (std::size_t f = 0; f < d.filters; ++f) sum += g[f] * wt[f * row + c];
+            for (std::size_t f = 0; f < d.filters; ++f) sum = std::fma(g[f], wt[f * row + c], sum);
             gi_at(ow)[c] += sum;
           }
       }
