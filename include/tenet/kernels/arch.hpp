@@ -164,4 +164,16 @@ inline void store_transposed(const vfloat<Arch> (&v)[Rows], float* out) noexcept
     for (std::size_t i = 0; i < Rows; ++i) out[p * Rows + i] = buffer[i][p];
 }
 
+/// max(v, 0) with ReLU's rule for NaN on every ISA: a NaN gives 0, as the scalar tails'
+/// `v > 0 ? v : 0` do. x86's maxps returns its second operand when either is NaN, so
+/// xsimd::max(v, 0) is that there; NEON's fmax returns the NaN, its fmaxnm (IEEE maxNum) the
+/// number.
+template <class Arch>
+inline vfloat<Arch> relu(vfloat<Arch> v) noexcept {
+#if XSIMD_WITH_NEON64
+  if constexpr (std::is_base_of_v<xsimd::neon64, Arch>) return vfloat<Arch>(vmaxnmq_f32(v, vdupq_n_f32(0.0f)));
+#endif
+  return xsimd::max(v, vfloat<Arch>(0.0f));
+}
+
 }  // namespace tenet::simd

@@ -479,7 +479,7 @@ TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are 
       }
       for (std::size_t t = 0; t < n; ++t) {
         if (relu)  // a following ReLU, as conv2d_forward_rows applies it
-          for (std::size_t f = 0; f < F; ++f) acc[t][f] = xsimd::max(acc[t][f], V(0.0f));
+          for (std::size_t f = 0; f < F; ++f) acc[t][f] = simd::relu<Arch>(acc[t][f]);
         simd::store_transposed<Arch, F>(acc[t], out_row + start(block + t) * F);
       }
     }
@@ -545,9 +545,8 @@ void conv2d_forward_rows(const Dims& d, const float* TENET_RESTRICT in, const fl
     }
     for (std::size_t ow = interior_end; ow < d.out_width; ++ow) edge_pixel(ow);
     if (relu) {  // a following ReLU, applied while the row is still in L1
-      using V = simd::vfloat<Arch>;
       const std::size_t n = d.out_width * d.filters, vector_end = n - n % L;
-      for (std::size_t k = 0; k < vector_end; k += L) simd::store<Arch>(out_row + k, xsimd::max(simd::load<Arch>(out_row + k), V(0.0f)));
+      for (std::size_t k = 0; k < vector_end; k += L) simd::store<Arch>(out_row + k, simd::relu<Arch>(simd::load<Arch>(out_row + k)));
       for (std::size_t k = vector_end; k < n; ++k) out_row[k] = out_row[k] > 0.0f ? out_row[k] : 0.0f;
     }
   }

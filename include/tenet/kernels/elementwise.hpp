@@ -28,8 +28,7 @@ TENET_ALWAYS_INLINE void map(const float* TENET_RESTRICT in, float* TENET_RESTRI
 /// out = max(in, 0)
 template <class Arch>
 void relu_forward(const float* TENET_RESTRICT in, float* TENET_RESTRICT out, std::size_t n) {
-  const simd::vfloat<Arch> zero(0.0f);
-  detail::map<Arch>(in, out, n, [&](auto v) { return xsimd::max(v, zero); },
+  detail::map<Arch>(in, out, n, [](auto v) { return simd::relu<Arch>(v); },
                     [](float v) { return v > 0.0f ? v : 0.0f; });
 }
 

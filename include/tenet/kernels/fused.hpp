@@ -116,9 +116,9 @@ TENET_ALWAYS_INLINE void conv2d_relu_pool_tile(const float* TENET_RESTRICT in, c
 #pragma GCC unroll 8
   for (std::size_t q = 0; q < Pooled; ++q) {
     // ReLU on each output first, as the separate layers do: max(NaN, 0) is 0 there.
-    V m = xsimd::max(acc[q][0], V(0.0f));
+    V m = simd::relu<Arch>(acc[q][0]);
 #pragma GCC unroll 8
-    for (std::size_t o = 1; o < window; ++o) m = xsimd::max(m, xsimd::max(acc[q][o], V(0.0f)));
+    for (std::size_t o = 1; o < window; ++o) m = xsimd::max(m, simd::relu<Arch>(acc[q][o]));
     simd::store<Arch>(out + q * CD::filters, m);
   }
 }

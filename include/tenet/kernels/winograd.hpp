@@ -215,9 +215,8 @@ TENET_ALWAYS_INLINE void winograd_output_chunk(const Dims& d, const float* TENET
       }
       if constexpr (Out == winograd_output::relu_max_pool) {
         // ReLU on each output first, as the separate layers do (max(NaN, 0) is 0 there).
-        const V zero(0.0f);
-        const V top = xsimd::max(xsimd::max(y[0][0], zero), xsimd::max(y[0][1], zero));
-        const V low = xsimd::max(xsimd::max(y[1][0], zero), xsimd::max(y[1][1], zero));
+        const V top = xsimd::max(simd::relu<Arch>(y[0][0]), simd::relu<Arch>(y[0][1]));
+        const V low = xsimd::max(simd::relu<Arch>(y[1][0]), simd::relu<Arch>(y[1][1]));
         simd::store<Arch>(out + (ty * tiles_per_row + tx) * d.filters + f, xsimd::max(top, low));
       } else {
         for (std::size_t a = 0; a < 2; ++a) {
@@ -228,7 +227,7 @@ TENET_ALWAYS_INLINE void winograd_output_chunk(const Dims& d, const float* TENET
             if (col >= d.out_width) continue;
             float* o = out + ((row - row_begin) * d.out_width + col) * d.filters + f;
             if constexpr (Out == winograd_output::rows_add) simd::store<Arch>(o, simd::load<Arch>(o) + y[a][j]);
-            else if constexpr (Out == winograd_output::rows_relu) simd::store<Arch>(o, xsimd::max(y[a][j], V(0.0f)));
+            else if constexpr (Out == winograd_output::rows_relu) simd::store<Arch>(o, simd::relu<Arch>(y[a][j]));
             else simd::store<Arch>(o, y[a][j]);
           }
         }
