@@ -46,6 +46,17 @@ template <class Arch, std::size_t In, std::size_t Units>
 inline constexpr bool dense_uses_interleaved<Arch, static_dense_dims<In, Units>> =
     Units % simd::lanes<Arch> != 0 && Units <= 12;
 
+/// Whether a layer's forward and input-gradient passes run at half `Arch`'s width: layers
+/// with fewer units than lanes (10 classes on AVX-512), whose rows are shorter than one
+/// register; half-width registers (AVX2 inside AVX-512 code) cover them with fewer idle
+/// lanes and scalar leftovers. dense_backward and dense_backward_input decide alike, so they
+/// keep each other's bits; batch predict does not take such layers (dense_batch_pays).
+template <class Arch, class Dims>
+inline constexpr bool dense_runs_half_width = false;
+template <class Arch, std::size_t In, std::size_t Units>
+inline constexpr bool dense_runs_half_width<Arch, static_dense_dims<In, Units>> =
+    !std::is_same_v<simd::half_width_t<Arch>, Arch> && Units < simd::lanes<Arch>;
+
 namespace detail {
 
 /// Lane j of register K of a block of L inputs x [L][Units] flattened: which input it belongs to.
@@ -254,6 +265,8 @@ template <class Arch, class Dims>
 void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
                    const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin,
                    std::size_t unit_end) {
+  if constexpr (dense_runs_half_width<Arch, Dims>)
+    return dense_forward<simd::half_width_t<Arch>>(d, x, weights, bias, y, unit_begin, unit_end);
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t max_blocks = 4;
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
@@ -607,16 +620,6 @@ TENET_ALWAYS_INLINE void dense_weight_gradient_rows(const Dims& d, const float* 
 
 }  // namespace detail
 
-/// Whether dense_backward and dense_backward_input run at half `Arch`'s width: for layers
-/// with fewer units than lanes (10 classes on AVX-512), whose input gradients are dot products
-/// over rows shorter than a register; half-width registers leave fewer scalar leftovers. Both
-/// decide alike, so they keep each other's bits.
-template <class Arch, class Dims>
-inline constexpr bool dense_input_gradient_half_width = [] {
-  if constexpr (detail::is_static_dense_dims<Dims>::value)
-    return !std::is_same_v<simd::half_width_t<Arch>, Arch> && Dims::units < simd::lanes<Arch>;
-  return false;
-}();
 
 /// The input and bias gradients of dense_backward, without the weight gradients: training
 /// computes those for several examples at once (dense_weight_gradients). The same bits as
@@ -624,7 +627,7 @@ inline constexpr bool dense_input_gradient_half_width = [] {
 template <class Arch, class Dims>
 void dense_backward_input(const Dims& d, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
                           float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_bias) {
-  if constexpr (dense_input_gradient_half_width<Arch, Dims>)
+  if constexpr (dense_runs_half_width<Arch, Dims>)
     return dense_backward_input<simd::half_width_t<Arch>>(d, weights, grad_out, grad_in, grad_bias);
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if (grad_in == nullptr) return;
@@ -668,7 +671,7 @@ template <class Arch, class Dims>
 void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
-  if constexpr (dense_input_gradient_half_width<Arch, Dims>)
+  if constexpr (dense_runs_half_width<Arch, Dims>)
     return dense_backward<simd::half_width_t<Arch>>(d, x, weights, grad_out, grad_in, grad_weights, grad_bias);
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
