@@ -86,6 +86,18 @@ inline constexpr std::size_t register_count = [] {
 #endif
 }();
 
+/// x * y + z with one rounding. xsimd 8.1 has no AVX-512 fma: for avx512 it falls back to
+/// `x * y + z`, which g++ contracts into an FMA where it chooses (at -O2 and above, not in
+/// every inlined copy alike, never at -Og), so two passes that must give the same bits would
+/// not. Here AVX-512 gets its FMA instruction.
+template <class A>
+inline xsimd::batch<float, A> fma(xsimd::batch<float, A> x, xsimd::batch<float, A> y, xsimd::batch<float, A> z) noexcept {
+#if XSIMD_WITH_AVX512F
+  if constexpr (std::is_base_of_v<xsimd::avx512f, A>) return _mm512_fmadd_ps(x, y, z);
+#endif
+  return xsimd::fma(x, y, z);
+}
+
 /// Horizontal sum (xsimd 8 spells it `hadd`; xsimd 11+ `reduce_add`).
 template <class Arch>
 inline float reduce_sum(vfloat<Arch> v) noexcept {

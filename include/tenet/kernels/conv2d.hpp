@@ -79,7 +79,7 @@ TENET_ALWAYS_INLINE void conv2d_pixel_vector(const Dims& d, const float* TENET_R
       const float* w = weights + (kh * d.kernel_width + kw) * d.channels * d.filters + f;
       for (std::size_t c = 0; c < d.channels; ++c) {
         const V xv(x[c]);
-        for (std::size_t b = 0; b < Blocks; ++b) acc[b] = xsimd::fma(xv, simd::load<Arch>(w + c * d.filters + b * L), acc[b]);
+        for (std::size_t b = 0; b < Blocks; ++b) acc[b] = simd::fma(xv, simd::load<Arch>(w + c * d.filters + b * L), acc[b]);
       }
     }
   }
@@ -134,7 +134,7 @@ TENET_ALWAYS_INLINE void conv2d_pixels_vector(const Dims& d, const float* TENET_
         for (std::size_t b = 0; b < Blocks; ++b) wv[b] = simd::load<Arch>(w + c * d.filters + b * L);
         for (std::size_t p = 0; p < Pixels; ++p) {
           const V xv(x[p * pixel_step + c]);
-          for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = xsimd::fma(xv, wv[b], acc[p][b]);
+          for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = simd::fma(xv, wv[b], acc[p][b]);
         }
       }
     }
@@ -212,7 +212,7 @@ TENET_ALWAYS_INLINE void conv2d_pixels_resident(const Dims& d, const float* TENE
       for (std::size_t c = 0; c < C; ++c)
         for (std::size_t p = 0; p < Pixels; ++p) {
           const V xv(x[p * d.stride_width * C + c]);
-          for (std::size_t b = 0; b < 2; ++b) acc[p][b] = xsimd::fma(xv, w[(kh * KW + kw) * C + c][b], acc[p][b]);
+          for (std::size_t b = 0; b < 2; ++b) acc[p][b] = simd::fma(xv, w[(kh * KW + kw) * C + c][b], acc[p][b]);
         }
     }
   for (std::size_t p = 0; p < Pixels; ++p)
@@ -389,7 +389,7 @@ TENET_ALWAYS_INLINE void conv2d_single_channel_block(const Dims& d, const float*
     const float* w = weights + kh * d.kernel_width * d.filters;
     for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
       const V xv = simd::load<Arch>(x + kw);
-      for (std::size_t f = 0; f < d.filters; ++f) acc[f] = xsimd::fma(xv, V(w[kw * d.filters + f]), acc[f]);
+      for (std::size_t f = 0; f < d.filters; ++f) acc[f] = simd::fma(xv, V(w[kw * d.filters + f]), acc[f]);
     }
   }
   alignas(64) float lanes[max_f][L];
@@ -473,7 +473,7 @@ TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are 
             xv[t] = simd::load_to_register<Arch>(x + start(block + std::min(t, n - 1)) + kw);
           for (std::size_t f = 0; f < F; ++f) {
             const V wv(w[kw * F + f]);
-            for (std::size_t t = 0; t < per_tile; ++t) acc[t][f] = xsimd::fma(xv[t], wv, acc[t][f]);
+            for (std::size_t t = 0; t < per_tile; ++t) acc[t][f] = simd::fma(xv[t], wv, acc[t][f]);
           }
         }
       }
@@ -633,8 +633,8 @@ void conv2d_weight_grad_resident(const Dims& d, const float* TENET_RESTRICT in, 
               for (std::size_t c = 0; c < C; ++c) {
                 const V xv(x[(kh * d.in_width + kw) * C + c]);
                 const std::size_t t = (kh * KW + kw) * C + c;
-                acc[t][0] = xsimd::fma(xv, g0, acc[t][0]);
-                acc[t][1] = xsimd::fma(xv, g1, acc[t][1]);
+                acc[t][0] = simd::fma(xv, g0, acc[t][0]);
+                acc[t][1] = simd::fma(xv, g1, acc[t][1]);
               }
         }
     // The pixels outside the interior (an image's last row and column, for a 2x2 kernel that
@@ -655,8 +655,8 @@ void conv2d_weight_grad_resident(const Dims& d, const float* TENET_RESTRICT in, 
           for (std::size_t c = 0; c < C; ++c) {
             const V xv(in[(iy * d.in_width + ix) * C + c]);
             const std::size_t t = (kh * KW + kw) * C + c;
-            acc[t][0] = xsimd::fma(xv, g0, acc[t][0]);
-            acc[t][1] = xsimd::fma(xv, g1, acc[t][1]);
+            acc[t][0] = simd::fma(xv, g0, acc[t][0]);
+            acc[t][1] = simd::fma(xv, g1, acc[t][1]);
           }
         }
       }
@@ -703,7 +703,7 @@ TENET_ALWAYS_INLINE void conv2d_weight_tile(const Dims& d, const float* TENET_RE
     for (std::size_t j = 0; j < FB; ++j) gv[j] = simd::load<Arch>(g + j * L);
     for (std::size_t i = 0; i < CB; ++i) {
       const V xv(x[i]);
-      for (std::size_t j = 0; j < FB; ++j) acc[s][i][j] = xsimd::fma(xv, gv[j], acc[s][i][j]);
+      for (std::size_t j = 0; j < FB; ++j) acc[s][i][j] = simd::fma(xv, gv[j], acc[s][i][j]);
     }
   };
   const std::size_t span = cols.end - cols.begin, full = span - span % S;
@@ -742,7 +742,7 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_tile(const Dims& d, const float* TENE
     for (std::size_t b = 0; b < Blocks; ++b) wv[b] = simd::load<Arch>(wt + f * row + c0 + b * L);
     for (std::size_t p = 0; p < Pixels; ++p) {
       const V gv(g[p * d.filters + f]);
-      for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = xsimd::fma(gv, wv[b], acc[p][b]);
+      for (std::size_t b = 0; b < Blocks; ++b) acc[p][b] = simd::fma(gv, wv[b], acc[p][b]);
     }
   }
   for (std::size_t p = 0; p < Pixels; ++p)
@@ -771,10 +771,10 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short(const Dims& d, const float* TEN
   V acc0(0.0f), acc1(0.0f);  // two chains: the sum over filters is a latency-bound reduction
   std::size_t f = 0;
   for (; f + 2 <= d.filters; f += 2) {
-    acc0 = xsimd::fma(V(g[f]), simd::load<Arch>(wt + f * row), acc0);
-    acc1 = xsimd::fma(V(g[f + 1]), simd::load<Arch>(wt + (f + 1) * row), acc1);
+    acc0 = simd::fma(V(g[f]), simd::load<Arch>(wt + f * row), acc0);
+    acc1 = simd::fma(V(g[f + 1]), simd::load<Arch>(wt + (f + 1) * row), acc1);
   }
-  if (f < d.filters) acc0 = xsimd::fma(V(g[f]), simd::load<Arch>(wt + f * row), acc0);
+  if (f < d.filters) acc0 = simd::fma(V(g[f]), simd::load<Arch>(wt + f * row), acc0);
   alignas(64) float sum[simd::lanes<Arch>];
   simd::store<Arch>(sum, acc0 + acc1);
   for (std::size_t c = 0; c < d.channels; ++c) gi[c] += sum[c];
@@ -795,7 +795,7 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_tile(const Dims& d, const float
   for (std::size_t p = 0; p < Pixels; ++p) acc[p] = simd::load<Arch>(gi + p * gi_step);
   for (std::size_t f = 0; f < d.filters; ++f) {
     const V wv = simd::load<Arch>(wt + f * row);
-    for (std::size_t p = 0; p < Pixels; ++p) acc[p] = xsimd::fma(V(g[p * d.filters + f]), wv, acc[p]);
+    for (std::size_t p = 0; p < Pixels; ++p) acc[p] = simd::fma(V(g[p * d.filters + f]), wv, acc[p]);
   }
   for (std::size_t p = 0; p < Pixels; ++p) simd::store<Arch>(gi + p * gi_step, acc[p]);
 }
@@ -832,8 +832,8 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_tile(const Dims& d, const 
     const V w0 = simd::load_to_register<Arch>(wt0 + f * row), w1 = simd::load_to_register<Arch>(wt1 + f * row);
     for (std::size_t p = 0; p < Pixels; ++p) {
       const V gv(g[p * d.filters + f]);
-      acc[p] = xsimd::fma(gv, w0, acc[p]);
-      acc[p + 1] = xsimd::fma(gv, w1, acc[p + 1]);
+      acc[p] = simd::fma(gv, w0, acc[p]);
+      acc[p + 1] = simd::fma(gv, w1, acc[p + 1]);
     }
   }
   for (std::size_t q = 0; q <= Pixels; ++q) simd::store<Arch>(gi + q * d.channels, acc[q]);
@@ -946,7 +946,7 @@ TENET_ALWAYS_INLINE void conv2d_single_channel_tap_pass(const Dims& d, const sin
       for (std::size_t t = 0; t < Taps; ++t) xv[t] = simd::load_to_register<Arch>(x + k + t);
       for (std::size_t f = 0; f < d.filters; ++f) {
         const V gv = simd::load_to_register<Arch>(g + f * filter_stride + k);
-        for (std::size_t t = 0; t < Taps; ++t) acc[t][f] = xsimd::fma(xv[t], gv, acc[t][f]);
+        for (std::size_t t = 0; t < Taps; ++t) acc[t][f] = simd::fma(xv[t], gv, acc[t][f]);
       }
     }
   }

@@ -84,7 +84,7 @@ TENET_ALWAYS_INLINE void dense_forward_interleaved(const float* TENET_RESTRICT x
   for (std::size_t i = 0; i < vector_end; i += L) {
     const V xv = simd::load<Arch>(x + i);
     const float* w = weights + i * Units;
-    ((acc[K] = xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+    ((acc[K] = simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
                           simd::load<Arch>(w + K * L), acc[K])),
      ...);
   }
@@ -130,7 +130,7 @@ TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RE
   for (std::size_t i = begin; i < end; ++i) {
     const V xv(x[i]);
     const float* w = weights + i * d.units + unit;
-    for (std::size_t b = 0; b < Blocks; ++b) acc[b] = xsimd::fma(xv, simd::load<Arch>(w + b * L), acc[b]);
+    for (std::size_t b = 0; b < Blocks; ++b) acc[b] = simd::fma(xv, simd::load<Arch>(w + b * L), acc[b]);
   }
   for (std::size_t b = 0; b < Blocks; ++b) simd::store<Arch>(y + unit + b * L, acc[b]);
 }
@@ -197,13 +197,13 @@ TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RE
     for (std::size_t s = 0; s < Split; ++s) {
       const V xv(x[i + s]);
       const float* w = weights + (i + s) * d.units;
-      for (std::size_t b = 0; b < Blocks; ++b) acc[s][b] = xsimd::fma(xv, simd::load<Arch>(w + at[b]), acc[s][b]);
+      for (std::size_t b = 0; b < Blocks; ++b) acc[s][b] = simd::fma(xv, simd::load<Arch>(w + at[b]), acc[s][b]);
     }
   }
   for (std::size_t i = split_end; i < d.inputs; ++i) {
     const V xv(x[i]);
     const float* w = weights + i * d.units;
-    for (std::size_t b = 0; b < Blocks; ++b) acc[0][b] = xsimd::fma(xv, simd::load<Arch>(w + at[b]), acc[0][b]);
+    for (std::size_t b = 0; b < Blocks; ++b) acc[0][b] = simd::fma(xv, simd::load<Arch>(w + at[b]), acc[0][b]);
   }
   for (std::size_t b = 0; b < Blocks; ++b) {
     V sum = simd::load<Arch>(bias + at[b]);
@@ -223,7 +223,7 @@ TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_REST
   for (std::size_t r = 0; r < Registers; ++r) wv[r] = simd::load_to_register<Arch>(w + at[r]);
   for (std::size_t e = 0; e < Examples; ++e) {
     const V xv(x[e * d.inputs + i]);
-    for (std::size_t r = 0; r < Registers; ++r) acc[e][r] = xsimd::fma(xv, wv[r], acc[e][r]);
+    for (std::size_t r = 0; r < Registers; ++r) acc[e][r] = simd::fma(xv, wv[r], acc[e][r]);
   }
 }
 
@@ -429,8 +429,8 @@ TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_R
     V dot(0.0f);
     for (std::size_t u = 0; u < vector_end; u += L) {
       const V gv = simd::load<Arch>(grad_out + u);
-      simd::store<Arch>(gw + u, xsimd::fma(xv, gv, simd::load<Arch>(gw + u)));
-      dot = xsimd::fma(simd::load<Arch>(w + u), gv, dot);
+      simd::store<Arch>(gw + u, simd::fma(xv, gv, simd::load<Arch>(gw + u)));
+      dot = simd::fma(simd::load<Arch>(w + u), gv, dot);
     }
     float dot_tail = 0.0f;
     for (std::size_t u = vector_end; u < d.units; ++u) {
@@ -458,7 +458,7 @@ TENET_ALWAYS_INLINE void dense_input_gradient_rows(const Dims& d, const float* T
   for (auto& v : dot) v = V(0.0f);
   for (std::size_t u = 0; u < vector_end; u += L) {
     const V gv = simd::load_to_register<Arch>(grad_out + u);
-    for (std::size_t r = 0; r < Rows; ++r) dot[r] = xsimd::fma(simd::load<Arch>(w + r * d.units + u), gv, dot[r]);
+    for (std::size_t r = 0; r < Rows; ++r) dot[r] = simd::fma(simd::load<Arch>(w + r * d.units + u), gv, dot[r]);
   }
   for (std::size_t r = 0; r < Rows; ++r) {
     float dot_tail = 0.0f;
@@ -511,7 +511,7 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
     if constexpr (WeightGradients) {
       const V xv = simd::load_to_register<Arch>(x + i);
       float* gw = grad_weights + i * Units;
-      ((simd::store<Arch>(gw + K * L, xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+      ((simd::store<Arch>(gw + K * L, simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
                                                   simd::load<Arch>(repeated + K * L), simd::load<Arch>(gw + K * L)))),
        ...);
     }
@@ -520,7 +520,7 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
       V dots[L];
       for (std::size_t q = 0; q < L; ++q) {
         const float* w = weights + (i + q) * Units;
-        dots[q] = xsimd::fma(simd::load<Arch>(w + Units - L), g_tail, simd::load<Arch>(w) * g_head);
+        dots[q] = simd::fma(simd::load<Arch>(w + Units - L), g_tail, simd::load<Arch>(w) * g_head);
       }
       simd::store<Arch>(grad_in + i, xsimd::haddp(dots));
     } else {
@@ -556,7 +556,7 @@ TENET_ALWAYS_INLINE void dense_weight_gradients_interleaved(const float* TENET_R
     V acc[Units] = {simd::load<Arch>(gw + K * L)...};
     for (std::size_t e = 0; e < count; ++e) {
       const V xv = simd::load_to_register<Arch>(x + e * In + i);
-      ((acc[K] = xsimd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
+      ((acc[K] = simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
                             simd::load<Arch>(repeated[e] + K * L), acc[K])),
        ...);
     }
@@ -592,7 +592,7 @@ TENET_ALWAYS_INLINE void dense_weight_gradient_tile(const Dims& d, const float* 
     for (std::size_t k = 0; k < Registers; ++k) gv[k] = simd::load_to_register<Arch>(g + e * d.units + u + k * L);
     for (std::size_t r = 0; r < Rows; ++r) {
       const V xv(x[e * d.inputs + i + r]);
-      for (std::size_t k = 0; k < Registers; ++k) acc[r][k] = xsimd::fma(xv, gv[k], acc[r][k]);
+      for (std::size_t k = 0; k < Registers; ++k) acc[r][k] = simd::fma(xv, gv[k], acc[r][k]);
     }
   }
   for (std::size_t r = 0; r < Rows; ++r)

@@ -108,7 +108,7 @@ TENET_ALWAYS_INLINE void conv2d_relu_pool_tile(const float* TENET_RESTRICT in, c
               const std::size_t row0 = dy * SH, col0 = (q * PW + dx) * SW;
               if (a < row0 || a - row0 >= KH || b < col0 || b - col0 >= KW) continue;
               const std::size_t tap = ((a - row0) * KW + (b - col0)) * C + c;
-              acc[q][dy * PW + dx] = xsimd::fma(xv, w[tap], acc[q][dy * PW + dx]);
+              acc[q][dy * PW + dx] = simd::fma(xv, w[tap], acc[q][dy * PW + dx]);
             }
       }
     }

@@ -139,7 +139,7 @@ TENET_ALWAYS_INLINE void winograd_multiply(const Dims& d, const float* TENET_RES
     for (std::size_t b = 0; b < Blocks; ++b) w[b] = simd::load_to_register<Arch>(u + c * d.filters + b * L);
     for (std::size_t t = 0; t < Tiles; ++t) {
       const V xv(v[t * d.channels + c]);
-      for (std::size_t b = 0; b < Blocks; ++b) acc[t][b] = xsimd::fma(xv, w[b], acc[t][b]);
+      for (std::size_t b = 0; b < Blocks; ++b) acc[t][b] = simd::fma(xv, w[b], acc[t][b]);
     }
   }
   for (std::size_t t = 0; t < Tiles; ++t)
@@ -165,7 +165,7 @@ TENET_ALWAYS_INLINE void winograd_multiply_plane(const Dims& d, const float* TEN
       float* mt = m + t * d.filters + f;
       // size (1 .. max_tiles) as a template argument
       [&]<std::size_t... T>(std::index_sequence<T...>) {
-        ((size == T + 1 ? (winograd_multiply<Arch, T + 1, Blocks>(d, vt, u + f, mt), true) : false) || ...);
+        (void)((size == T + 1 ? (winograd_multiply<Arch, T + 1, Blocks>(d, vt, u + f, mt), true) : false) || ...);
       }(std::make_index_sequence<max_tiles>{});
       t += size;
     }
