@@ -280,7 +280,7 @@ class network_base<In, Out, bound_list<Bs...>> {
   /// unit's, or a better one the CPU has that the program compiled it for. Chosen on first use.
   static std::string_view isa_name() { return simd::name(kernels_in_use().which); }
 
-  /// The layers, for messages: "input 28x28x1, conv2d<16, kernel<2, 2>, same>, relu, ...".
+  /// The layers, for messages: "the network (input (28, 28, 1), conv2d 16@2x2 same, relu, ...)".
   static std::string describe() {
     std::string d = "the network (input " + to_string<In>();
     boost::hana::for_each(indices, [&](auto i) { d += ", " + bound_layer<decltype(i)::value>::layer_type::describe(); });

@@ -620,7 +620,6 @@ TENET_ALWAYS_INLINE void dense_weight_gradient_rows(const Dims& d, const float* 
 
 }  // namespace detail
 
-
 /// The input and bias gradients of dense_backward, without the weight gradients: training
 /// computes those for several examples at once (dense_weight_gradients). The same bits as
 /// dense_backward's.

@@ -26,7 +26,6 @@ template <class Arch, class Net>
 struct isa_registrar {
   using base = typename Net::base_type;
   using output = tensor<float, typename Net::output_shape>;
-  static_assert(isa_of<Arch>() != isa::baseline || std::is_same_v<Arch, xsimd::default_arch>);
 
   template <class Loss>
   static void add_training() noexcept {
