@@ -95,8 +95,8 @@ inline void set_counters(benchmark::State& state, double flops_per_iter, double 
   state.counters["threads"] = threads;
   if (flops_per_iter > 0) {
     state.counters["GFLOPS"] = benchmark::Counter(flops_per_iter * iters * 1e-9, benchmark::Counter::kIsRate);
-    state.counters["peak_frac"] = benchmark::Counter(
-        flops_per_iter * iters * 1e-9 / (nominal_peak_gflops_per_core * threads), benchmark::Counter::kIsRate);
+    state.counters["peak_frac"] =
+        benchmark::Counter(flops_per_iter * iters * 1e-9 / (nominal_peak_gflops_per_core * threads), benchmark::Counter::kIsRate);
   }
   if (images_per_iter > 0) {
     state.counters["images_per_iter"] = images_per_iter;

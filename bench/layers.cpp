@@ -36,8 +36,8 @@ tenet::kernels::conv2d_dims runtime_dims_conv() {
 }
 template <class S>
 tenet::kernels::pool_dims runtime_dims_pool() {
-  return {S::in_height, S::in_width, S::channels, S::window_height, S::window_width, S::stride_height, S::stride_width,
-          S::out_height, S::out_width};
+  return {S::in_height,     S::in_width,     S::channels,   S::window_height, S::window_width,
+          S::stride_height, S::stride_width, S::out_height, S::out_width};
 }
 template <class S>
 tenet::kernels::dense_dims runtime_dims_dense() {
@@ -90,8 +90,7 @@ struct conv_case {
     conv_case c;
     auto run = [&](const auto& d) {
       for (auto _ : state) {
-        tenet::kernels::conv2d_forward<arch>(d, c.in.data(), c.weights.data(), c.bias.data(), c.out.data(), 0,
-                                             S::out_height);
+        tenet::kernels::conv2d_forward<arch>(d, c.in.data(), c.weights.data(), c.bias.data(), c.out.data(), 0, S::out_height);
         benchmark::ClobberMemory();
       }
     };
@@ -108,8 +107,8 @@ struct conv_case {
     auto run = [&](const auto& d) {
       for (auto _ : state) {
         if (grad_in != nullptr) std::memset(grad_in, 0, B::input_shape::size * sizeof(float));
-        tenet::kernels::conv2d_backward<arch>(d, c.in.data(), c.weights.data(), c.grad_out.data(), grad_in,
-                                              c.grad_weights.data(), c.grad_bias.data(), c.scratch.data());
+        tenet::kernels::conv2d_backward<arch>(d, c.in.data(), c.weights.data(), c.grad_out.data(), grad_in, c.grad_weights.data(),
+                                              c.grad_bias.data(), c.scratch.data());
         benchmark::ClobberMemory();
       }
     };
@@ -225,8 +224,8 @@ struct dense_case {
     dense_case c;
     auto run = [&](const auto& d) {
       for (auto _ : state) {
-        tenet::kernels::dense_backward<arch>(d, c.in.data(), c.weights.data(), c.grad_out.data(), c.grad_in.data(),
-                                             c.grad_weights.data(), c.grad_bias.data());
+        tenet::kernels::dense_backward<arch>(d, c.in.data(), c.weights.data(), c.grad_out.data(), c.grad_in.data(), c.grad_weights.data(),
+                                             c.grad_bias.data());
         benchmark::ClobberMemory();
       }
     };
@@ -247,8 +246,7 @@ struct dense_case {
     auto run = [&](const auto& d) {
       for (auto _ : state) {
         for (std::size_t e = 0; e < group; ++e)
-          tenet::kernels::dense_backward_input<arch>(d, c.weights.data(), grads.data() + e * U, c.grad_in.data(),
-                                                     c.grad_bias.data());
+          tenet::kernels::dense_backward_input<arch>(d, c.weights.data(), grads.data() + e * U, c.grad_in.data(), c.grad_bias.data());
         tenet::kernels::dense_weight_gradients<arch>(d, inputs.data(), grads.data(), group, c.grad_weights.data());
         benchmark::ClobberMemory();
       }

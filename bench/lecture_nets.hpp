@@ -12,9 +12,9 @@
 
 namespace bench::nets {
 
-using lecture::seed_cnn;
-using lecture::lenet;
 using lecture::deep_cnn;
+using lecture::lenet;
+using lecture::seed_cnn;
 
 // FLOPs of one forward pass of one image (a multiply-add is 2), as each network type counts
 // them (a training step is counted as 3 forward passes): the plain numbers of

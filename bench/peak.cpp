@@ -69,8 +69,8 @@ void report(benchmark::State& state, double flops_per_iter) {
   const double iters = static_cast<double>(state.iterations());
   const double threads = state.threads();
   state.counters["GFLOPS"] = benchmark::Counter(flops_per_iter * iters * 1e-9, benchmark::Counter::kIsRate);
-  state.counters["peak_frac"] = benchmark::Counter(
-      flops_per_iter * iters * 1e-9 / (bench::nominal_peak_gflops_per_core * threads), benchmark::Counter::kIsRate);
+  state.counters["peak_frac"] =
+      benchmark::Counter(flops_per_iter * iters * 1e-9 / (bench::nominal_peak_gflops_per_core * threads), benchmark::Counter::kIsRate);
   state.counters["threads"] = benchmark::Counter(threads, benchmark::Counter::kAvgThreads);
 }
 
@@ -102,14 +102,10 @@ void avx512_peak(benchmark::State& state) {
 
 [[maybe_unused]] const bool registered = [] {
   for (int threads : {1, 2}) {
-    bench::with_statistics(benchmark::RegisterBenchmark("peak/avx2_fma", &avx2_peak)
-                               ->Threads(threads)
-                               ->UseRealTime()
-                               ->Unit(benchmark::kMicrosecond));
-    bench::with_statistics(benchmark::RegisterBenchmark("peak/avx512_fma", &avx512_peak)
-                               ->Threads(threads)
-                               ->UseRealTime()
-                               ->Unit(benchmark::kMicrosecond));
+    bench::with_statistics(
+        benchmark::RegisterBenchmark("peak/avx2_fma", &avx2_peak)->Threads(threads)->UseRealTime()->Unit(benchmark::kMicrosecond));
+    bench::with_statistics(
+        benchmark::RegisterBenchmark("peak/avx512_fma", &avx512_peak)->Threads(threads)->UseRealTime()->Unit(benchmark::kMicrosecond));
   }
   return true;
 }();

@@ -47,16 +47,15 @@ nn::Sequential seed_cnn() {
 }
 
 nn::Sequential lenet() {
-  return nn::Sequential(conv(1, 6, 5, true), nn::ReLU(), nn::MaxPool2d(2), conv(6, 16, 5, false), nn::ReLU(),
-                        nn::MaxPool2d(2), nn::Flatten(), nn::Linear(16 * 5 * 5, 120), nn::ReLU(), nn::Linear(120, 84),
-                        nn::ReLU(), nn::Linear(84, 10));
+  return nn::Sequential(conv(1, 6, 5, true), nn::ReLU(), nn::MaxPool2d(2), conv(6, 16, 5, false), nn::ReLU(), nn::MaxPool2d(2),
+                        nn::Flatten(), nn::Linear(16 * 5 * 5, 120), nn::ReLU(), nn::Linear(120, 84), nn::ReLU(), nn::Linear(84, 10));
 }
 
 nn::Sequential deep_cnn() {
-  return nn::Sequential(conv(1, 32, 2, true), nn::ReLU(), conv(32, 32, 2, true), nn::ReLU(), nn::MaxPool2d(2),
-                        nn::Dropout(0.25), conv(32, 64, 2, true), nn::ReLU(), conv(64, 64, 2, true), nn::ReLU(),
-                        nn::MaxPool2d(2), nn::Dropout(0.25), nn::Flatten(), nn::Linear(64 * 7 * 7, 128), nn::ReLU(),
-                        nn::Linear(128, 128), nn::ReLU(), nn::Dropout(0.5), nn::Linear(128, 10));
+  return nn::Sequential(conv(1, 32, 2, true), nn::ReLU(), conv(32, 32, 2, true), nn::ReLU(), nn::MaxPool2d(2), nn::Dropout(0.25),
+                        conv(32, 64, 2, true), nn::ReLU(), conv(64, 64, 2, true), nn::ReLU(), nn::MaxPool2d(2), nn::Dropout(0.25),
+                        nn::Flatten(), nn::Linear(64 * 7 * 7, 128), nn::ReLU(), nn::Linear(128, 128), nn::ReLU(), nn::Dropout(0.5),
+                        nn::Linear(128, 10));
 }
 
 using factory = nn::Sequential (*)();
@@ -121,8 +120,7 @@ void add(const std::string& name, factory make, double flops) {
     bench::with_statistics(b);
   };
   const std::string prefix = "libtorch/" + name;
-  finish(benchmark::RegisterBenchmark((prefix + "/infer_b1/threads:1").c_str(),
-                                      [=](benchmark::State& s) { infer(s, make, flops, 1, 1); }));
+  finish(benchmark::RegisterBenchmark((prefix + "/infer_b1/threads:1").c_str(), [=](benchmark::State& s) { infer(s, make, flops, 1, 1); }));
   for (int threads : {1, 2}) {
     const std::string t = "/threads:" + std::to_string(threads);
     finish(benchmark::RegisterBenchmark((prefix + "/infer_b64" + t).c_str(),

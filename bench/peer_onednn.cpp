@@ -64,11 +64,11 @@ layer dense(int units, bool relu) { return {layer::dense, units, 0, false, relu,
 layer dropout(float rate) { return {layer::dropout, 0, 0, false, false, rate}; }
 
 const std::vector<layer> seed_layers = {conv(16, 2, true), pool(2), dense(10, false)};
-const std::vector<layer> lenet_layers = {conv(6, 5, true),  pool(2),          conv(16, 5, false), pool(2),
-                                         dense(120, true),  dense(84, true),  dense(10, false)};
-const std::vector<layer> deep_layers = {conv(32, 2, true), conv(32, 2, true), pool(2),           dropout(0.25f),
-                                        conv(64, 2, true), conv(64, 2, true), pool(2),           dropout(0.25f),
-                                        dense(128, true),  dense(128, true),  dropout(0.5f),     dense(10, false)};
+const std::vector<layer> lenet_layers = {conv(6, 5, true), pool(2),         conv(16, 5, false), pool(2),
+                                         dense(120, true), dense(84, true), dense(10, false)};
+const std::vector<layer> deep_layers = {conv(32, 2, true), conv(32, 2, true), pool(2),       dropout(0.25f),
+                                        conv(64, 2, true), conv(64, 2, true), pool(2),       dropout(0.25f),
+                                        dense(128, true),  dense(128, true),  dropout(0.5f), dense(10, false)};
 
 // ---------------------------------------------------------------------------------------------
 // The network as a list of primitives
@@ -191,13 +191,11 @@ class onednn_net {
         r.pad_l = {pad_before, pad_before};
         r.pad_r = {pad_after, pad_after};  // TensorFlow's 'same': the odd pixel after
         const dims wd = {l.size, c, k, k};
-        convolution_forward::desc d(prop, algorithm::convolution_direct, {{n, c, h, w}, dt::f32, tag::any},
-                                    {wd, dt::f32, tag::any}, {{l.size}, dt::f32, tag::x},
-                                    {{n, l.size, oh, ow}, dt::f32, tag::any}, r.strides, r.pad_l, r.pad_r);
+        convolution_forward::desc d(prop, algorithm::convolution_direct, {{n, c, h, w}, dt::f32, tag::any}, {wd, dt::f32, tag::any},
+                                    {{l.size}, dt::f32, tag::x}, {{n, l.size, oh, ow}, dt::f32, tag::any}, r.strides, r.pad_l, r.pad_r);
         r.conv_pd = convolution_forward::primitive_desc(d, relu_attr(l.relu), eng_);
         r.src = as(cur, r.conv_pd.src_desc(), fwd_);
-        r.weights = make_weights(wd, tag::oihw, r.conv_pd.weights_desc(), static_cast<int>(c * k * k),
-                                 static_cast<int>(l.size * k * k));
+        r.weights = make_weights(wd, tag::oihw, r.conv_pd.weights_desc(), static_cast<int>(c * k * k), static_cast<int>(l.size * k * k));
         r.bias = zeros(r.conv_pd.bias_desc());
         r.dst = memory(r.conv_pd.dst_desc(), eng_);
         fwd_.push_back({convolution_forward(r.conv_pd),
@@ -210,8 +208,8 @@ class onednn_net {
         r.pad_l = {0, 0};
         r.pad_r = {0, 0};
         const dims out = {n, shape[1], shape[2] / p, shape[3] / p};
-        pooling_forward::desc d(prop, algorithm::pooling_max, cur.get_desc(), {out, dt::f32, tag::any}, r.strides,
-                                r.kernel, r.pad_l, r.pad_r);
+        pooling_forward::desc d(prop, algorithm::pooling_max, cur.get_desc(), {out, dt::f32, tag::any}, r.strides, r.kernel, r.pad_l,
+                                r.pad_r);
         r.pool_pd = pooling_forward::primitive_desc(d, eng_);
         r.src = as(cur, r.pool_pd.src_desc(), fwd_);
         r.dst = memory(r.pool_pd.dst_desc(), eng_);
@@ -229,8 +227,7 @@ class onednn_net {
         for (std::size_t a = 1; a < shape.size(); ++a) fan_in *= static_cast<int>(shape[a]);
         const memory::desc dst_md = last ? memory::desc({n, l.size}, dt::f32, tag::nc)  // read by the loss
                                          : memory::desc({n, l.size}, dt::f32, tag::any);
-        inner_product_forward::desc d(prop, {shape, dt::f32, tag::any}, {wd, dt::f32, tag::any},
-                                      {{l.size}, dt::f32, tag::x}, dst_md);
+        inner_product_forward::desc d(prop, {shape, dt::f32, tag::any}, {wd, dt::f32, tag::any}, {{l.size}, dt::f32, tag::x}, dst_md);
         r.ip_pd = inner_product_forward::primitive_desc(d, relu_attr(l.relu), eng_);
         r.src = as(cur, r.ip_pd.src_desc(), fwd_);
         r.weights = make_weights(wd, wd.size() == 4 ? tag::oihw : tag::oi, r.ip_pd.weights_desc(), fan_in, l.size);
@@ -246,8 +243,7 @@ class onednn_net {
         float* m = static_cast<float*>(r.mask.get_data_handle());
         std::mt19937 rng(seed_++);
         std::bernoulli_distribution keep(1.0 - l.rate);
-        for (std::size_t j = 0; j < cur.get_desc().get_size() / sizeof(float); ++j)
-          m[j] = keep(rng) ? 1.0f / (1.0f - l.rate) : 0.0f;
+        for (std::size_t j = 0; j < cur.get_desc().get_size() / sizeof(float); ++j) m[j] = keep(rng) ? 1.0f / (1.0f - l.rate) : 0.0f;
         binary::desc d(algorithm::binary_mul, cur.get_desc(), cur.get_desc(), cur.get_desc());
         binary::primitive_desc pd(d, eng_);
         r.dst = memory(cur.get_desc(), eng_);
@@ -272,8 +268,7 @@ class onednn_net {
     const memory::desc md = r.dst.get_desc();
     eltwise_forward::primitive_desc hint(
         eltwise_forward::desc(prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, md, 0.0f, 0.0f), eng_);
-    eltwise_backward::primitive_desc pd(eltwise_backward::desc(algorithm::eltwise_relu_use_dst_for_bwd, md, md, 0.0f, 0.0f),
-                                        eng_, hint);
+    eltwise_backward::primitive_desc pd(eltwise_backward::desc(algorithm::eltwise_relu_use_dst_for_bwd, md, md, 0.0f, 0.0f), eng_, hint);
     memory diff_dst = as(diff, pd.diff_dst_desc(), bwd_);
     memory diff_src(pd.diff_src_desc(), eng_);
     bwd_.push_back({eltwise_backward(pd), {{DNNL_ARG_DST, r.dst}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, diff_src}}});
@@ -292,8 +287,8 @@ class onednn_net {
         if (r.spec.relu) diff = relu_backward(r, diff);
         const memory::desc wd(r.weights.get_desc().dims(), dt::f32, tag::any);
         convolution_backward_weights::primitive_desc wpd(
-            convolution_backward_weights::desc(algorithm::convolution_direct, r.conv_pd.src_desc(), wd, r.conv_pd.bias_desc(),
-                                               any_dst, r.strides, r.pad_l, r.pad_r),
+            convolution_backward_weights::desc(algorithm::convolution_direct, r.conv_pd.src_desc(), wd, r.conv_pd.bias_desc(), any_dst,
+                                               r.strides, r.pad_l, r.pad_r),
             eng_, r.conv_pd);
         memory dw(wpd.diff_weights_desc(), eng_), db(wpd.diff_bias_desc(), eng_);
         bwd_.push_back({convolution_backward_weights(wpd),
@@ -304,10 +299,9 @@ class onednn_net {
         add_param(r.weights, dw);
         add_param(r.bias, db);
         if (!r.first) {
-          convolution_backward_data::primitive_desc dpd(
-              convolution_backward_data::desc(algorithm::convolution_direct, r.conv_pd.src_desc(), wd, any_dst, r.strides,
-                                              r.pad_l, r.pad_r),
-              eng_, r.conv_pd);
+          convolution_backward_data::primitive_desc dpd(convolution_backward_data::desc(algorithm::convolution_direct, r.conv_pd.src_desc(),
+                                                                                        wd, any_dst, r.strides, r.pad_l, r.pad_r),
+                                                        eng_, r.conv_pd);
           memory diff_src(dpd.diff_src_desc(), eng_);
           bwd_.push_back({convolution_backward_data(dpd),
                           {{DNNL_ARG_DIFF_DST, as(diff, dpd.diff_dst_desc(), bwd_)},
@@ -329,8 +323,8 @@ class onednn_net {
         add_param(r.weights, dw);
         add_param(r.bias, db);
         if (!r.first) {
-          inner_product_backward_data::primitive_desc dpd(
-              inner_product_backward_data::desc(r.ip_pd.src_desc(), wd, any_dst), eng_, r.ip_pd);
+          inner_product_backward_data::primitive_desc dpd(inner_product_backward_data::desc(r.ip_pd.src_desc(), wd, any_dst), eng_,
+                                                          r.ip_pd);
           memory diff_src(dpd.diff_src_desc(), eng_);
           bwd_.push_back({inner_product_backward_data(dpd),
                           {{DNNL_ARG_DIFF_DST, as(diff, dpd.diff_dst_desc(), bwd_)},
@@ -339,22 +333,19 @@ class onednn_net {
           diff = diff_src;
         }
       } else if (r.spec.kind == layer::pool) {
-        pooling_backward::primitive_desc pd(
-            pooling_backward::desc(algorithm::pooling_max, r.pool_pd.src_desc(), r.pool_pd.dst_desc(), r.strides, r.kernel,
-                                   r.pad_l, r.pad_r),
-            eng_, r.pool_pd);
+        pooling_backward::primitive_desc pd(pooling_backward::desc(algorithm::pooling_max, r.pool_pd.src_desc(), r.pool_pd.dst_desc(),
+                                                                   r.strides, r.kernel, r.pad_l, r.pad_r),
+                                            eng_, r.pool_pd);
         memory diff_src(pd.diff_src_desc(), eng_);
-        bwd_.push_back({pooling_backward(pd),
-                        {{DNNL_ARG_DIFF_DST, as(diff, pd.diff_dst_desc(), bwd_)},
-                         {DNNL_ARG_DIFF_SRC, diff_src},
-                         {DNNL_ARG_WORKSPACE, r.workspace}}});
+        bwd_.push_back(
+            {pooling_backward(pd),
+             {{DNNL_ARG_DIFF_DST, as(diff, pd.diff_dst_desc(), bwd_)}, {DNNL_ARG_DIFF_SRC, diff_src}, {DNNL_ARG_WORKSPACE, r.workspace}}});
         diff = diff_src;
       } else {  // dropout: diff_src = diff_dst * mask
         const memory::desc md = r.mask.get_desc();
         binary::primitive_desc pd(binary::desc(algorithm::binary_mul, md, md, md), eng_);
         memory diff_src(md, eng_);
-        bwd_.push_back(
-            {binary(pd), {{DNNL_ARG_SRC_0, as(diff, md, bwd_)}, {DNNL_ARG_SRC_1, r.mask}, {DNNL_ARG_DST, diff_src}}});
+        bwd_.push_back({binary(pd), {{DNNL_ARG_SRC_0, as(diff, md, bwd_)}, {DNNL_ARG_SRC_1, r.mask}, {DNNL_ARG_DST, diff_src}}});
         diff = diff_src;
       }
     }
@@ -442,8 +433,8 @@ void add(const std::string& name, const std::vector<layer>* layers, double flops
     bench::with_statistics(b);
   };
   const std::string prefix = "onednn/" + name;
-  finish(benchmark::RegisterBenchmark((prefix + "/infer_b1/threads:1").c_str(),
-                                      [=](benchmark::State& s) { infer(s, layers, flops, 1, 1); }));
+  finish(
+      benchmark::RegisterBenchmark((prefix + "/infer_b1/threads:1").c_str(), [=](benchmark::State& s) { infer(s, layers, flops, 1, 1); }));
   for (int threads : {1, 2}) {
     const std::string t = "/threads:" + std::to_string(threads);
     finish(benchmark::RegisterBenchmark((prefix + "/infer_b64" + t).c_str(),

@@ -45,10 +45,10 @@ int main() {
   for (std::size_t col = 1; col <= 5; ++col) image(6, col, 0) = 1.0f;
   print_matrix("image", image);
 
-  using horizontal = tenet::network<tenet::input<8, 8, 1>, tenet::conv2d<1, tenet::kernel<1, 2>, tenet::same>, tenet::relu,
-                                    tenet::max_pool<2>>;
-  using vertical = tenet::network<tenet::input<8, 8, 1>, tenet::conv2d<1, tenet::kernel<2, 1>, tenet::same>, tenet::relu,
-                                  tenet::max_pool<2>>;
+  using horizontal =
+      tenet::network<tenet::input<8, 8, 1>, tenet::conv2d<1, tenet::kernel<1, 2>, tenet::same>, tenet::relu, tenet::max_pool<2>>;
+  using vertical =
+      tenet::network<tenet::input<8, 8, 1>, tenet::conv2d<1, tenet::kernel<2, 1>, tenet::same>, tenet::relu, tenet::max_pool<2>>;
   detect<horizontal>("kernel 1x2 [1, -1]: pixel minus right neighbour", image, {1.0f, -1.0f});
   detect<vertical>("kernel 2x1 [1; -1]: pixel minus the one below", image, {1.0f, -1.0f});
 }

@@ -17,11 +17,8 @@
 
 #include <tenet/tenet.hpp>
 
-using net_t = tenet::network<tenet::input<28, 28, 1>,
-                             tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                             tenet::max_pool<2>,
-                             tenet::flatten,
-                             tenet::dense<10>, tenet::softmax>;
+using net_t = tenet::network<tenet::input<28, 28, 1>, tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu, tenet::max_pool<2>,
+                             tenet::flatten, tenet::dense<10>, tenet::softmax>;
 
 // Checked by the compiler, not at run time.
 static_assert(std::is_same_v<net_t::input_shape, tenet::shape<28, 28, 1>>);

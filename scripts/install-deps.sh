@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make
   clang-14 libclang-rt-14-dev   # the clang, fuzz and tsan stages of run-tests (libFuzzer, sanitizer runtimes)
+  clang-format-14               # the release stage checks the formatting (scripts/check-format)
   libboost-dev libxsimd-dev libtbb-dev catch2
   zlib1g-dev libpng-dev libbenchmark-dev
   dataset-fashion-mnist

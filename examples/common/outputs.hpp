@@ -42,8 +42,8 @@ inline void check_outputs(const fs::path& out, const std::vector<std::string>& f
     std::FILE* f = std::fopen(probe.c_str(), "wbx");
     if (f == nullptr) {
       const int error = errno;
-      throw std::runtime_error("cannot write the output '" + target.string() + "' (a file beside it cannot be created: " +
-                               std::strerror(error) + ")" + nothing_done);
+      throw std::runtime_error("cannot write the output '" + target.string() +
+                               "' (a file beside it cannot be created: " + std::strerror(error) + ")" + nothing_done);
     }
     std::fclose(f);
     fs::remove(probe, ec);
@@ -59,8 +59,7 @@ inline long stale_temporary_pid(std::string_view name, const std::vector<std::st
     std::string_view rest = name.substr(prefix.size());
     long pid = 0;
     std::size_t digits = 0;
-    while (digits < rest.size() && digits < 10 && rest[digits] >= '0' && rest[digits] <= '9')
-      pid = pid * 10 + (rest[digits++] - '0');
+    while (digits < rest.size() && digits < 10 && rest[digits] >= '0' && rest[digits] <= '9') pid = pid * 10 + (rest[digits++] - '0');
     if (digits == 0) continue;
     rest.remove_prefix(digits);
     if (!rest.empty()) {
@@ -85,8 +84,7 @@ inline void remove_stale_temporaries(const char* program, const fs::path& out, c
   for (const fs::path& p : stale) {
     std::error_code removed;
     if (fs::remove(p, removed))
-      std::fprintf(stderr, "%s: removed '%s', a temporary file left by an earlier run that was killed while writing\n", program,
-                   p.c_str());
+      std::fprintf(stderr, "%s: removed '%s', a temporary file left by an earlier run that was killed while writing\n", program, p.c_str());
   }
 }
 

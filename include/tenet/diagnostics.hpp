@@ -22,17 +22,17 @@ namespace tenet {
 /// What a layer says about the shape it is offered.
 enum class verdict {
   ok,
-  needs_flat_input,          // dense / softmax offered an image
-  needs_image_input,         // conv2d / max_pool offered a flat vector
+  needs_flat_input,  // dense / softmax offered an image
+  needs_image_input,  // conv2d / max_pool offered a flat vector
   kernel_larger_than_input,  // conv2d, valid padding
   window_larger_than_input,  // max_pool
-  zero_size,                 // zero filters, units, kernel side or pool window
+  zero_size,  // zero filters, units, kernel side or pool window
   zero_stride,
-  unexpected_shape,          // tenet::expect did not hold
-  rate_out_of_range,         // dropout
-  unknown_option,            // conv2d / max_pool option that is not same, valid, stride<>
-  conflicting_options,       // e.g. both same and valid, or two strides
-  kernel_expected,           // conv2d's second argument is not tenet::kernel<KH, KW>
+  unexpected_shape,  // tenet::expect did not hold
+  rate_out_of_range,  // dropout
+  unknown_option,  // conv2d / max_pool option that is not same, valid, stride<>
+  conflicting_options,  // e.g. both same and valid, or two strides
+  kernel_expected,  // conv2d's second argument is not tenet::kernel<KH, KW>
 };
 
 /// A layer's index in the network: 0 is the first layer after `input`, as in summary() and `network::layer<I>()`.

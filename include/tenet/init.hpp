@@ -12,15 +12,14 @@ namespace tenet {
 /// The distributions Keras offers for convolution and dense kernels (biases start at zero).
 enum class initializer {
   glorot_uniform,  ///< U(-l, l), l = sqrt(6 / (fan_in + fan_out)): Keras's default
-  he_uniform,      ///< U(-l, l), l = sqrt(6 / fan_in): for relu networks
-  he_normal,       ///< N(0, sqrt(2 / fan_in)) truncated at two standard deviations, as Keras
+  he_uniform,  ///< U(-l, l), l = sqrt(6 / fan_in): for relu networks
+  he_normal,  ///< N(0, sqrt(2 / fan_in)) truncated at two standard deviations, as Keras
 };
 
 namespace detail {
 
 /// Fills `weights` from `init` for a layer with the given fans, drawing from `rng`.
-inline void fill_weights(initializer init, std::size_t fan_in, std::size_t fan_out, std::span<float> weights,
-                         random_generator& rng) {
+inline void fill_weights(initializer init, std::size_t fan_in, std::size_t fan_out, std::span<float> weights, random_generator& rng) {
   const float in = static_cast<float>(fan_in), out = static_cast<float>(fan_out);
   switch (init) {
     case initializer::glorot_uniform: {

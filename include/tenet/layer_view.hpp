@@ -54,47 +54,35 @@ class layer_view {
   /// One weight by coordinates, e.g. `weight(kh, kw, c, f)` for conv2d or `weight(i, u)` for dense.
   template <class... I>
     requires(detail::weight_rank_v<B> != 0 && sizeof...(I) == detail::weight_rank_v<B>)
-  value& weight(I... index) const noexcept {
-    return weights_[tensor<float, typename B::weight_shape>::offset(index...)];
-  }
+  value& weight(I... index) const noexcept { return weights_[tensor<float, typename B::weight_shape>::offset(index...)]; }
 
   /// Copies weights from `values` (weight_count of them, in the documented order).
   /// Throws std::invalid_argument, naming the layer, if the count differs.
-  void set_weights(std::span<const float> values) const
-    requires(!Const)
-  {
+  void set_weights(std::span<const float> values) const requires(!Const) {
     require_count("weights", values.size(), weight_count);
     // (No copy at all for parameter-free layers: their pointer may sit at the end of storage.)
     if constexpr (weight_count != 0) std::copy(values.begin(), values.end(), weights_);
   }
   /// Copies biases from `values` (bias_count of them).
-  void set_biases(std::span<const float> values) const
-    requires(!Const)
-  {
+  void set_biases(std::span<const float> values) const requires(!Const) {
     require_count("biases", values.size(), bias_count);
     if constexpr (bias_count != 0) std::copy(values.begin(), values.end(), biases_);
   }
   /// `set_weights({1.0f, -1.0f})`: the same from a brace list.
-  void set_weights(std::initializer_list<float> values) const
-    requires(!Const)
-  {
+  void set_weights(std::initializer_list<float> values) const requires(!Const) {
     set_weights(std::span<const float>(values.begin(), values.size()));
   }
-  void set_biases(std::initializer_list<float> values) const
-    requires(!Const)
-  {
+  void set_biases(std::initializer_list<float> values) const requires(!Const) {
     set_biases(std::span<const float>(values.begin(), values.size()));
   }
   /// The weights as a tensor of the layer's weight shape.
-  auto get_weights() const
-    requires requires { typename B::weight_shape; }
+  auto get_weights() const requires requires { typename B::weight_shape; }
   {
     tensor<float, typename B::weight_shape> result;
     std::copy_n(weights_, weight_count, result.data());
     return result;
   }
-  auto get_biases() const
-    requires requires { typename B::bias_shape; }
+  auto get_biases() const requires requires { typename B::bias_shape; }
   {
     tensor<float, typename B::bias_shape> result;
     std::copy_n(biases_, bias_count, result.data());
@@ -102,9 +90,7 @@ class layer_view {
   }
 
   /// Re-draws this layer's weights from `init` with its own seed and zeroes its biases.
-  void initialize(initializer init, std::uint64_t seed) const
-    requires(!Const && requires { B::fan_in; })
-  {
+  void initialize(initializer init, std::uint64_t seed) const requires(!Const && requires { B::fan_in; }) {
     detail::random_generator rng(seed);
     detail::fill_weights(init, B::fan_in, B::fan_out, weights(), rng);
     for (float& b : biases()) b = 0.0f;
@@ -116,8 +102,8 @@ class layer_view {
  private:
   static void require_count(const char* what, std::size_t given, std::size_t wanted) {
     if (given != wanted)
-      throw std::invalid_argument("tenet: " + name() + " has " + std::to_string(wanted) + " " + what + ", but " +
-                                  std::to_string(given) + " values were given");
+      throw std::invalid_argument("tenet: " + name() + " has " + std::to_string(wanted) + " " + what + ", but " + std::to_string(given) +
+                                  " values were given");
   }
   value* weights_;
   value* biases_;

@@ -31,8 +31,8 @@
 #include "detail/aligned.hpp"
 #include "detail/chain.hpp"
 #include "detail/random.hpp"
-#include "init.hpp"
 #include "diagnostics.hpp"
+#include "init.hpp"
 #include "io/summary.hpp"
 #include "kernels/arch.hpp"
 #include "layer_args.hpp"
@@ -162,16 +162,14 @@ class network_base<In, Out, bound_list<Bs...>> {
     // Past the end, a view of layer 0 stands in, so the caller's use of it adds no errors.
     constexpr std::size_t J = I < depth ? I : 0;
     if constexpr (depth != 0)
-      return layer_view<J, bound_layer<J>, false>(params_.data() + layout_.weight_offset[J],
-                                                  params_.data() + layout_.bias_offset[J]);
+      return layer_view<J, bound_layer<J>, false>(params_.data() + layout_.weight_offset[J], params_.data() + layout_.bias_offset[J]);
   }
   template <std::size_t I>
   auto layer() const noexcept {
     static_assert(I < depth, "tenet::network::layer<I>: I is past the last layer (layers are numbered from 0, as in summary())");
     constexpr std::size_t J = I < depth ? I : 0;
     if constexpr (depth != 0)
-      return layer_view<J, bound_layer<J>, true>(params_.data() + layout_.weight_offset[J],
-                                                 params_.data() + layout_.bias_offset[J]);
+      return layer_view<J, bound_layer<J>, true>(params_.data() + layout_.weight_offset[J], params_.data() + layout_.bias_offset[J]);
   }
 
   /// The raw parameter storage: every layer's weights then biases, each block starting on a
@@ -253,8 +251,8 @@ class network_base<In, Out, bound_list<Bs...>> {
     boost::hana::for_each(indices, [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
       using B = bound_layer<I>;
-      rows.push_back({std::to_string(I), B::layer_type::describe(), to_string<typename B::output_shape>(),
-                      B::weight_count + B::bias_count});
+      rows.push_back(
+          {std::to_string(I), B::layer_type::describe(), to_string<typename B::output_shape>(), B::weight_count + B::bias_count});
     });
     const std::string_view isa = isa_name();  // before printing: a bad TENET_ISA throws
     io::print_summary_table(os, rows, {param_count, flops, parameter_bytes, activation_bytes});
@@ -354,9 +352,8 @@ class network_base<In, Out, bound_list<Bs...>> {
   /// Runs a plan's steps (plan::inference) with `ping` and `pong` as its scratch buffers.
   template <class Steps, class Arch>
   void run_steps(const float* x, float* y, float* ping, float* pong, parallel::policy p) const {
-    [&]<std::size_t... S>(std::index_sequence<S...>) {
-      (run_step<Steps, S, Arch>(x, y, ping, pong, p), ...);
-    }(std::make_index_sequence<Steps::step_count>{});
+    [&]<std::size_t... S>(std::index_sequence<S...>) { (run_step<Steps, S, Arch>(x, y, ping, pong, p), ...); }
+    (std::make_index_sequence<Steps::step_count>{});
   }
 
   template <class Steps, std::size_t S, class Arch>
@@ -368,7 +365,8 @@ class network_base<In, Out, bound_list<Bs...>> {
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       if constexpr (step.absorbed == 0) B::template forward<Arch>(args_of<step.layer, Arch>(in, out, p));
       else B::template forward_absorbing<Arch, bound_layer<step.layer + 1 + K>...>(args_of<step.layer, Arch>(in, out, p));
-    }(std::make_index_sequence<step.absorbed>{});
+    }
+    (std::make_index_sequence<step.absorbed>{});
   }
 
   /// Runs xs (at most a block of examples) into ys: the layers before the tail one example

@@ -71,9 +71,7 @@ struct image_dims {
 namespace geometry {
 
 /// Output length of a window sliding over `in` with `valid` padding; 0 when it does not fit.
-constexpr std::size_t valid_out(std::size_t in, std::size_t window, std::size_t step) {
-  return in < window ? 0 : (in - window) / step + 1;
-}
+constexpr std::size_t valid_out(std::size_t in, std::size_t window, std::size_t step) { return in < window ? 0 : (in - window) / step + 1; }
 
 /// Output length with `same` padding: ceil(in / step).
 constexpr std::size_t same_out(std::size_t in, std::size_t step) { return (in + step - 1) / step; }
@@ -86,9 +84,7 @@ constexpr std::size_t same_pad_total(std::size_t in, std::size_t window, std::si
 }
 
 /// Padding before the data (top or left): the smaller half. The odd one goes after.
-constexpr std::size_t same_pad_before(std::size_t in, std::size_t window, std::size_t step) {
-  return same_pad_total(in, window, step) / 2;
-}
+constexpr std::size_t same_pad_before(std::size_t in, std::size_t window, std::size_t step) { return same_pad_total(in, window, step) / 2; }
 
 }  // namespace geometry
 

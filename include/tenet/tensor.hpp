@@ -52,14 +52,10 @@ class tensor {
   /// Element at the given coordinates, one index per dimension.
   template <class... I>
     requires(sizeof...(I) == S::rank && (std::is_convertible_v<I, std::size_t> && ...))
-  T& operator()(I... index) noexcept {
-    return values_[offset(static_cast<std::size_t>(index)...)];
-  }
+  T& operator()(I... index) noexcept { return values_[offset(static_cast<std::size_t>(index)...)]; }
   template <class... I>
     requires(sizeof...(I) == S::rank && (std::is_convertible_v<I, std::size_t> && ...))
-  const T& operator()(I... index) const noexcept {
-    return values_[offset(static_cast<std::size_t>(index)...)];
-  }
+  const T& operator()(I... index) const noexcept { return values_[offset(static_cast<std::size_t>(index)...)]; }
 
   /// Row-major offset of a coordinate.
   template <class... I>
@@ -70,9 +66,7 @@ class tensor {
     return flat;
   }
 
-  friend bool operator==(const tensor& a, const tensor& b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin());
-  }
+  friend bool operator==(const tensor& a, const tensor& b) noexcept { return std::equal(a.begin(), a.end(), b.begin()); }
 
  private:
   // At least one element, so that a tensor of the `invalid_shape` placeholder still compiles

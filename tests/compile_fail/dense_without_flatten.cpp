@@ -3,14 +3,12 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                 tenet::dense<10>, tenet::softmax>
+  tenet::network<tenet::input<28, 28, 1>, tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu, tenet::dense<10>,
+                 tenet::softmax>
       net;
 #else
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                 tenet::flatten, tenet::dense<10>, tenet::softmax>
+  tenet::network<tenet::input<28, 28, 1>, tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>, tenet::relu, tenet::flatten,
+                 tenet::dense<10>, tenet::softmax>
       net;
 #endif
   (void)net;

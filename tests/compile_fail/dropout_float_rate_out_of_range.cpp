@@ -4,27 +4,15 @@
 int main() {
 #ifdef TENET_EXPECT_FAIL
 #if TENET_HAS_FLOAT_TEMPLATE_ARGS
-  tenet::network<tenet::input<784>,
-                 tenet::dense<128>, tenet::relu, tenet::dropout<1.5f>,
-                 tenet::dense<10>, tenet::softmax>
-      net;
+  tenet::network<tenet::input<784>, tenet::dense<128>, tenet::relu, tenet::dropout<1.5f>, tenet::dense<10>, tenet::softmax> net;
 #else
-  tenet::network<tenet::input<784>,
-                 tenet::dense<128>, tenet::relu, tenet::dropout_ratio<3, 2>,
-                 tenet::dense<10>, tenet::softmax>
-      net;
+  tenet::network<tenet::input<784>, tenet::dense<128>, tenet::relu, tenet::dropout_ratio<3, 2>, tenet::dense<10>, tenet::softmax> net;
 #endif
 #else
 #if TENET_HAS_FLOAT_TEMPLATE_ARGS
-  tenet::network<tenet::input<784>,
-                 tenet::dense<128>, tenet::relu, tenet::dropout<0.5f>,
-                 tenet::dense<10>, tenet::softmax>
-      net;
+  tenet::network<tenet::input<784>, tenet::dense<128>, tenet::relu, tenet::dropout<0.5f>, tenet::dense<10>, tenet::softmax> net;
 #else
-  tenet::network<tenet::input<784>,
-                 tenet::dense<128>, tenet::relu, tenet::dropout_ratio<1, 2>,
-                 tenet::dense<10>, tenet::softmax>
-      net;
+  tenet::network<tenet::input<784>, tenet::dense<128>, tenet::relu, tenet::dropout_ratio<1, 2>, tenet::dense<10>, tenet::softmax> net;
 #endif
 #endif
   (void)net;

@@ -3,15 +3,9 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<784>,
-                 tenet::dense<128>, int,
-                 tenet::dense<10>>
-      net;
+  tenet::network<tenet::input<784>, tenet::dense<128>, int, tenet::dense<10>> net;
 #else
-  tenet::network<tenet::input<784>,
-                 tenet::dense<128>, tenet::relu,
-                 tenet::dense<10>>
-      net;
+  tenet::network<tenet::input<784>, tenet::dense<128>, tenet::relu, tenet::dense<10>> net;
 #endif
   (void)net;
 }

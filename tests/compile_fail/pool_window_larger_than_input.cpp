@@ -3,14 +3,11 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>,
+  tenet::network<tenet::input<28, 28, 1>, tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>,
                  tenet::max_pool<2>>
       net;
 #else
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>>
-      net;
+  tenet::network<tenet::input<28, 28, 1>, tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>, tenet::max_pool<2>> net;
 #endif
   (void)net;
 }

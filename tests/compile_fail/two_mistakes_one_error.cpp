@@ -3,16 +3,11 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::dense<64>, tenet::relu,
-                 tenet::conv2d<8, tenet::kernel<3, 3>>, tenet::relu,
-                 tenet::flatten, tenet::dense<10>>
+  tenet::network<tenet::input<28, 28, 1>, tenet::dense<64>, tenet::relu, tenet::conv2d<8, tenet::kernel<3, 3>>, tenet::relu, tenet::flatten,
+                 tenet::dense<10>>
       net;
 #else
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::conv2d<8, tenet::kernel<3, 3>>, tenet::relu,
-                 tenet::flatten,
-                 tenet::dense<64>, tenet::relu,
+  tenet::network<tenet::input<28, 28, 1>, tenet::conv2d<8, tenet::kernel<3, 3>>, tenet::relu, tenet::flatten, tenet::dense<64>, tenet::relu,
                  tenet::dense<10>>
       net;
 #endif

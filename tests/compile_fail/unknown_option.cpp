@@ -3,13 +3,9 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::conv2d<16, tenet::kernel<2, 2>, int>>
-      net;
+  tenet::network<tenet::input<28, 28, 1>, tenet::conv2d<16, tenet::kernel<2, 2>, int>> net;
 #else
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>>
-      net;
+  tenet::network<tenet::input<28, 28, 1>, tenet::conv2d<16, tenet::kernel<2, 2>, tenet::same>> net;
 #endif
   (void)net;
 }

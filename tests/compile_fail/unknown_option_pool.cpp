@@ -3,13 +3,9 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::max_pool<2, tenet::same>>
-      net;
+  tenet::network<tenet::input<28, 28, 1>, tenet::max_pool<2, tenet::same>> net;
 #else
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::max_pool<2>>
-      net;
+  tenet::network<tenet::input<28, 28, 1>, tenet::max_pool<2>> net;
 #endif
   (void)net;
 }

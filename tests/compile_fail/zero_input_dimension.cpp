@@ -3,13 +3,9 @@
 #include <tenet/tenet.hpp>
 int main() {
 #ifdef TENET_EXPECT_FAIL
-  tenet::network<tenet::input<28, 0, 1>,
-                 tenet::flatten, tenet::dense<10>>
-      net;
+  tenet::network<tenet::input<28, 0, 1>, tenet::flatten, tenet::dense<10>> net;
 #else
-  tenet::network<tenet::input<28, 28, 1>,
-                 tenet::flatten, tenet::dense<10>>
-      net;
+  tenet::network<tenet::input<28, 28, 1>, tenet::flatten, tenet::dense<10>> net;
 #endif
   (void)net;
 }

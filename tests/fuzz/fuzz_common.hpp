@@ -31,8 +31,8 @@ namespace fs = std::filesystem;
 
 /// Small on purpose: a weights file of it is a few hundred bytes, so libFuzzer mutates every
 /// part of it (header, description, records, values, checksum).
-using small_cnn = tenet::network<tenet::input<4, 4, 1>, tenet::conv2d<2, tenet::kernel<2, 2>, tenet::same>, tenet::relu,
-                                 tenet::max_pool<2>, tenet::flatten, tenet::dense<3>, tenet::softmax>;
+using small_cnn = tenet::network<tenet::input<4, 4, 1>, tenet::conv2d<2, tenet::kernel<2, 2>, tenet::same>, tenet::relu, tenet::max_pool<2>,
+                                 tenet::flatten, tenet::dense<3>, tenet::softmax>;
 /// A second, different network: a file of one loaded into the other is "another network".
 using small_mlp = tenet::network<tenet::input<5>, tenet::dense<4>, tenet::tanh, tenet::dense<2>>;
 
@@ -87,8 +87,7 @@ inline std::uint32_t be32(const unsigned char* p) {
 /// with gzip's magic 1f 8b, as much of its decompressed content as zlib can produce (fewer
 /// bytes when the stream is short or corrupt).
 inline std::vector<unsigned char> peek(const std::uint8_t* data, std::size_t size, std::size_t n) {
-  if (size < 2 || data[0] != 0x1f || data[1] != 0x8b)
-    return std::vector<unsigned char>(data, data + std::min(size, n));
+  if (size < 2 || data[0] != 0x1f || data[1] != 0x8b) return std::vector<unsigned char>(data, data + std::min(size, n));
   std::vector<unsigned char> out(n);
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return {};

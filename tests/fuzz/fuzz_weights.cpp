@@ -50,8 +50,8 @@ void load(const tenet_fuzz::fs::path& file, const std::uint8_t* data, std::size_
   try {
     tenet::load_weights(net, file);
   } catch (const tenet::weights_error& e) {
-    if (e.path() != file) __builtin_trap();                        // the error names the file
-    if (!same_bits(parameters(net), before)) __builtin_trap();     // and nothing was changed
+    if (e.path() != file) __builtin_trap();  // the error names the file
+    if (!same_bits(parameters(net), before)) __builtin_trap();  // and nothing was changed
     return;
   }
   // Loaded: saving the network again must give back the input's header fields and layer

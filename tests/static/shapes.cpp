@@ -19,7 +19,7 @@ namespace g = tenet::geometry;
 static_assert(g::valid_out(28, 2, 2) == 14);
 static_assert(g::valid_out(28, 5, 1) == 24);
 static_assert(g::valid_out(14, 5, 1) == 10);
-static_assert(g::valid_out(13, 2, 2) == 6); // the last row is dropped
+static_assert(g::valid_out(13, 2, 2) == 6);  // the last row is dropped
 static_assert(g::valid_out(13, 3, 3) == 4);
 static_assert(g::valid_out(7, 3, 2) == 3);
 static_assert(g::valid_out(9, 2, 1) == 8);
@@ -50,24 +50,24 @@ static_assert(g::same_out(7, 2) == 4 && g::same_pad_total(7, 3, 2) == 2 && g::sa
 static_assert(g::same_pad_total(28, 5, 1) == 4 && g::same_pad_before(28, 5, 1) == 2);
 static_assert(g::same_pad_total(28, 3, 1) == 2 && g::same_pad_before(28, 3, 1) == 1);
 static_assert(g::same_pad_total(28, 1, 1) == 0 && g::same_pad_before(28, 1, 1) == 0);
-static_assert(g::same_pad_total(28, 2, 2) == 0 && g::same_pad_before(28, 2, 2) == 0); // 2x2/2 tiles exactly
+static_assert(g::same_pad_total(28, 2, 2) == 0 && g::same_pad_before(28, 2, 2) == 0);  // 2x2/2 tiles exactly
 static_assert(g::same_pad_total(28, 3, 2) == 1 && g::same_pad_before(28, 3, 2) == 0);
 static_assert(g::same_pad_total(13, 3, 2) == 2 && g::same_pad_before(13, 3, 2) == 1);
 static_assert(g::same_pad_total(13, 5, 2) == 4 && g::same_pad_before(13, 5, 2) == 2);
 static_assert(g::same_pad_total(4, 3, 2) == 1 && g::same_pad_before(4, 3, 2) == 0);
 static_assert(g::same_pad_total(9, 2, 2) == 1 && g::same_pad_before(9, 2, 2) == 0);
-static_assert(g::same_pad_total(3, 5, 1) == 4 && g::same_pad_before(3, 5, 1) == 2); // kernel > image
+static_assert(g::same_pad_total(3, 5, 1) == 4 && g::same_pad_before(3, 5, 1) == 2);  // kernel > image
 static_assert(g::same_pad_total(1, 5, 1) == 4 && g::same_pad_before(1, 5, 1) == 2);
-static_assert(g::same_pad_total(10, 1, 3) == 0); // stride > kernel: no padding needed
+static_assert(g::same_pad_total(10, 1, 3) == 0);  // stride > kernel: no padding needed
 static_assert(g::same_pad_total(5, 1, 2) == 0);
 static_assert(g::same_pad_total(6, 4, 1) == 3 && g::same_pad_before(6, 4, 1) == 1);
 
 // --- conv2d::at<In>::output_shape -----------------------------------------------------------
 
-template<class Layer, class In>
+template <class Layer, class In>
 using out_t = typename Layer::template at<In>::output_shape;
 
-template<std::size_t F, std::size_t KH, std::size_t KW, class... O>
+template <std::size_t F, std::size_t KH, std::size_t KW, class... O>
 using conv = tenet::conv2d<F, tenet::kernel<KH, KW>, O...>;
 
 // The README seed and LeNet-5.
@@ -134,8 +134,8 @@ static_assert(std::is_same_v<out_t<tenet::dropout<0.25f>, shape<128>>, shape<128
 
 // --- whole networks -------------------------------------------------------------------------
 
-using seed_net = tenet::network<tenet::input<28, 28, 1>, conv<16, 2, 2, tenet::same>, tenet::relu, tenet::max_pool<2>,
-                                tenet::flatten, tenet::dense<10>, tenet::softmax>;
+using seed_net = tenet::network<tenet::input<28, 28, 1>, conv<16, 2, 2, tenet::same>, tenet::relu, tenet::max_pool<2>, tenet::flatten,
+                                tenet::dense<10>, tenet::softmax>;
 static_assert(seed_net::valid);
 static_assert(std::is_same_v<seed_net::output_shape, shape<10>>);
 static_assert(std::is_same_v<seed_net::layer_output_shape<2>, shape<14, 14, 16>>);
@@ -146,9 +146,9 @@ using vector_net = tenet::network<tenet::input<5>, tenet::dense<7>, tenet::tanh,
 static_assert(std::is_same_v<vector_net::output_shape, shape<1>>);
 static_assert(vector_net::param_count == (5 * 7 + 7) + (7 + 1));
 
-using strided = tenet::network<tenet::input<13, 13, 3>, conv<17, 3, 3, tenet::same, tenet::stride<2>>,
-                               tenet::expect<shape<7, 7, 17>>, tenet::max_pool<3, tenet::stride<2>>,
-                               tenet::expect<shape<3, 3, 17>>, tenet::flatten, tenet::expect<shape<153>>>;
+using strided =
+    tenet::network<tenet::input<13, 13, 3>, conv<17, 3, 3, tenet::same, tenet::stride<2>>, tenet::expect<shape<7, 7, 17>>,
+                   tenet::max_pool<3, tenet::stride<2>>, tenet::expect<shape<3, 3, 17>>, tenet::flatten, tenet::expect<shape<153>>>;
 static_assert(strided::valid);
 static_assert(std::is_same_v<strided::output_shape, shape<153>>);
 
@@ -157,13 +157,13 @@ static_assert(empty_net::depth == 0 && std::is_same_v<empty_net::output_shape, s
 
 // --- what check<In>() refuses ---------------------------------------------------------------
 
-template<class Layer, class In>
+template <class Layer, class In>
 inline constexpr verdict verdict_v = Layer::template check<In>();
 
 // Accepted shapes.
 static_assert(verdict_v<conv<16, 2, 2, tenet::same>, shape<28, 28, 1>> == verdict::ok);
 static_assert(verdict_v<conv<16, 5, 5>, shape<5, 5, 1>> == verdict::ok);
-static_assert(verdict_v<conv<16, 5, 5, tenet::same>, shape<2, 2, 1>> == verdict::ok); // same pads up
+static_assert(verdict_v<conv<16, 5, 5, tenet::same>, shape<2, 2, 1>> == verdict::ok);  // same pads up
 static_assert(verdict_v<tenet::max_pool<2>, shape<2, 2, 1>> == verdict::ok);
 static_assert(verdict_v<tenet::dense<10>, shape<3136>> == verdict::ok);
 static_assert(verdict_v<tenet::flatten, shape<3136>> == verdict::ok);
@@ -201,10 +201,8 @@ static_assert(verdict_v<conv<4, 2, 2, tenet::kernel<3, 3>>, shape<8, 8, 1>> == v
 static_assert(verdict_v<tenet::max_pool<2, tenet::same>, shape<8, 8, 1>> == verdict::unknown_option);
 static_assert(verdict_v<conv<4, 2, 2, tenet::same, tenet::valid>, shape<8, 8, 1>> == verdict::conflicting_options);
 static_assert(verdict_v<conv<4, 2, 2, tenet::same, tenet::same>, shape<8, 8, 1>> == verdict::conflicting_options);
-static_assert(verdict_v<conv<4, 2, 2, tenet::stride<1>, tenet::stride<2>>, shape<8, 8, 1>> ==
-              verdict::conflicting_options);
-static_assert(verdict_v<tenet::max_pool<2, tenet::stride<1>, tenet::stride<2>>, shape<8, 8, 1>> ==
-              verdict::conflicting_options);
+static_assert(verdict_v<conv<4, 2, 2, tenet::stride<1>, tenet::stride<2>>, shape<8, 8, 1>> == verdict::conflicting_options);
+static_assert(verdict_v<tenet::max_pool<2, tenet::stride<1>, tenet::stride<2>>, shape<8, 8, 1>> == verdict::conflicting_options);
 // Dropout rates outside [0, 1).
 static_assert(verdict_v<tenet::dropout_ratio<1, 1>, shape<10>> == verdict::rate_out_of_range);
 static_assert(verdict_v<tenet::dropout_ratio<3, 2>, shape<10>> == verdict::rate_out_of_range);
@@ -245,4 +243,4 @@ static_assert(shape<28, 0, 1>::size == 0 && !shape<28, 0, 1>::non_zero && shape<
 static_assert(tenet::image_dims<shape<7, 9, 3>>::height == 7 && tenet::image_dims<shape<7, 9, 3>>::width == 9 &&
               tenet::image_dims<shape<7, 9, 3>>::channels == 3);
 
-} // namespace
+}  // namespace

@@ -42,8 +42,8 @@ static_assert(small_net::scratch_bytes <= 256 * 1024, "small_net must keep its s
 
 /// 48x48x16 activations (147 KiB each, 288 KiB of scratch): the thread_local path. Its second
 /// convolution (10.6 MFLOP) is split over TBB tasks by single-example predict.
-using large_net = network<input<48, 48, 1>, conv2d<16, kernel<3, 3>, same>, relu, conv2d<16, kernel<3, 3>, same>, relu,
-                          max_pool<4>, flatten, dense<10>, softmax>;
+using large_net = network<input<48, 48, 1>, conv2d<16, kernel<3, 3>, same>, relu, conv2d<16, kernel<3, 3>, same>, relu, max_pool<4>,
+                          flatten, dense<10>, softmax>;
 static_assert(large_net::scratch_bytes > 256 * 1024, "large_net must use the thread_local scratch buffer");
 static_assert(48 * 48 * 16 * 9 * 16 * 2 >= 2 * parallel::min_flops_per_task, "large_net's second conv2d must split");
 
@@ -124,9 +124,7 @@ void check_predict_concurrency(std::size_t count) {
   const auto xs = random_inputs<Net>(count, 5);
   const auto reference = serial_predictions(net, xs);
 
-  SECTION("batch predict gives the serial results") {
-    CHECK(mismatches(net.predict(xs), reference).empty());
-  }
+  SECTION("batch predict gives the serial results") { CHECK(mismatches(net.predict(xs), reference).empty()); }
 
   SECTION("many std::threads at once, single and batch predict") {
     constexpr std::size_t threads = 6;
@@ -171,19 +169,20 @@ void check_predict_concurrency(std::size_t count) {
 /// Single-example predict from the tasks of a tbb::parallel_for (one example per task); returns
 /// how many of `rounds` x xs.size() predictions differ from `reference`.
 template <class Net>
-std::size_t single_predict_in_tasks(const Net& net, const std::vector<input_t<Net>>& xs,
-                                    const std::vector<output_t<Net>>& reference, int threads, int rounds) {
+std::size_t single_predict_in_tasks(const Net& net, const std::vector<input_t<Net>>& xs, const std::vector<output_t<Net>>& reference,
+                                    int threads, int rounds) {
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   std::size_t wrong = 0;
   for (int round = 0; round < rounds; ++round) {
     std::vector<output_t<Net>> got(xs.size());
     arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, xs.size(), 1),
-                        [&](const tbb::blocked_range<std::size_t>& r) {
-                          for (std::size_t i = r.begin(); i != r.end(); ++i) got[i] = net.predict(xs[i]);
-                        },
-                        tbb::simple_partitioner{});
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, xs.size(), 1),
+          [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t i = r.begin(); i != r.end(); ++i) got[i] = net.predict(xs[i]);
+          },
+          tbb::simple_partitioner{});
     });
     wrong += mismatches(got, reference).size();
   }
@@ -195,8 +194,7 @@ std::size_t single_predict_in_tasks(const Net& net, const std::vector<input_t<Ne
 using tenet::test::make_quadrants;
 using quadrants = tenet::test::quadrant_data;
 
-using cnn_a = network<input<12, 12, 1>, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten, dense<4>,
-                      softmax>;
+using cnn_a = network<input<12, 12, 1>, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten, dense<4>, softmax>;
 using mlp_b = network<input<12, 12, 1>, flatten, dense<16>, tenet::tanh, dense<4>, softmax>;
 
 template <class Net, class Opt>
@@ -216,14 +214,12 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-TEST_CASE("concurrency: predict on one const small network from many threads is bit-identical to serial calls",
-          "[concurrency]") {
+TEST_CASE("concurrency: predict on one const small network from many threads is bit-identical to serial calls", "[concurrency]") {
   const tsan_tbb_limit tsan_limit;
   check_predict_concurrency<small_net>(24);
 }
 
-TEST_CASE("concurrency: predict on one const network with a thread_local scratch buffer from many threads",
-          "[concurrency]") {
+TEST_CASE("concurrency: predict on one const network with a thread_local scratch buffer from many threads", "[concurrency]") {
   const tsan_tbb_limit tsan_limit;
   check_predict_concurrency<large_net>(12);
 }
@@ -244,8 +240,7 @@ TEST_CASE("concurrency: single predict of the small network from the tasks of a 
 // iteration of the outer loop, whose forward() overwrote the same buffer (128 of 4,800
 // predictions wrong with 8 TBB threads). parallel::for_ranges now isolates its parallel_for
 // (tbb::this_task_arena::isolate), so a waiting thread only runs its own sub-ranges.
-TEST_CASE("concurrency: single predict of a thread_local-scratch network from the tasks of a TBB parallel_for",
-          "[concurrency][nested]") {
+TEST_CASE("concurrency: single predict of a thread_local-scratch network from the tasks of a TBB parallel_for", "[concurrency][nested]") {
   const tsan_tbb_limit tsan_limit;
   large_net net_storage;
   net_storage.initialize(11);

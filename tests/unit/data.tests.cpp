@@ -222,8 +222,7 @@ TEST_CASE("load_idx refuses broken files with a message naming the file and the 
   }
   SECTION("an empty file") {
     write_file(labels, {});
-    REQUIRE_THROWS_MATCHES(load(images, labels), data_error,
-                           message_contains({labels.string(), "the file is empty", "header of 8 bytes"}));
+    REQUIRE_THROWS_MATCHES(load(images, labels), data_error, message_contains({labels.string(), "the file is empty", "header of 8 bytes"}));
   }
   SECTION("a truncated header") {
     bytes header = idx_images(3, 4, 3);
@@ -245,8 +244,9 @@ TEST_CASE("load_idx refuses broken files with a message naming the file and the 
     data.resize(16 + 30);
     const fs::path gz = dir / "images.gz";
     write_file(gz, gzip(data));
-    REQUIRE_THROWS_MATCHES(load(gz, labels), data_error,
-                           message_contains({gz.string(), "the data is truncated", "need 36 bytes", "the decompressed data holds only 30"}));
+    REQUIRE_THROWS_MATCHES(
+        load(gz, labels), data_error,
+        message_contains({gz.string(), "the data is truncated", "need 36 bytes", "the decompressed data holds only 30"}));
   }
   SECTION("truncated label data") {
     bytes data = idx_labels({0, 1, 2});
@@ -263,9 +263,9 @@ TEST_CASE("load_idx refuses broken files with a message naming the file and the 
   }
   SECTION("a label out of range") {
     write_file(labels, idx_labels({0, 1, 7}));
-    REQUIRE_THROWS_MATCHES(load(images, labels), data_error,
-                           message_contains({labels.string(), "label 7 at index 2 is out of range", "the dataset has 3 classes",
-                                             "labels 0..2 are allowed"}));
+    REQUIRE_THROWS_MATCHES(
+        load(images, labels), data_error,
+        message_contains({labels.string(), "label 7 at index 2 is out of range", "the dataset has 3 classes", "labels 0..2 are allowed"}));
   }
   SECTION("images of another size than the dataset's shape") {
     write_file(images, idx_images(3, 28, 28));
@@ -500,7 +500,8 @@ TEST_CASE("parse_npm_digits_json accepts JSON's grammar and reports where it is 
 
   CHECK(parse_npm_digits_json("{\"data\": [" + zeros + "]}", "x.json").size() == 784);
   CHECK(parse_npm_digits_json("{\"data\": []}", "x.json").empty());
-  CHECK(parse_npm_digits_json("\r\n{\"a\\\"b\\u00e9\": [1, -2.5e+3, {}, []], \"data\" : [" + zeros + "], \"z\": false}", "x.json").size() == 784);
+  CHECK(parse_npm_digits_json("\r\n{\"a\\\"b\\u00e9\": [1, -2.5e+3, {}, []], \"data\" : [" + zeros + "], \"z\": false}", "x.json").size() ==
+        784);
 
   struct broken {
     std::string text;

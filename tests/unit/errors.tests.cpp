@@ -113,8 +113,7 @@ quadrant_data make_data(std::size_t n) {
     image_t im;
     const auto label = static_cast<std::uint32_t>(i % 4);
     for (std::size_t r = 0; r < 8; ++r)
-      for (std::size_t c = 0; c < 8; ++c)
-        im(r, c, 0) = rng.uniform() * 0.3f + ((r / 4) * 2 + c / 4 == label ? 0.7f : 0.0f);
+      for (std::size_t c = 0; c < 8; ++c) im(r, c, 0) = rng.uniform() * 0.3f + ((r / 4) * 2 + c / 4 == label ? 0.7f : 0.0f);
     d.x.push_back(im);
     d.y.push_back(label);
   }
@@ -130,18 +129,20 @@ TEST_CASE("errors: an IDX file with another number of dimensions", "[errors][dat
   scratch_dir dir;
   write_file(dir / "images", idx_header(0x00000804, {1, 4, 3, 1}));
   write_file(dir / "labels", idx_header(0x00000801, {1}));
-  CHECK_THAT((message_of<tenet::data::data_error>([&] { tenet::data::load_idx<tenet::shape<4, 3, 1>, 3>(dir / "images", dir / "labels"); })),
-             Contains((dir / "images").string()) && Contains("its magic number is 0x00000804, expected 0x00000803") &&
-                 Contains("the file has 4 dimension(s), 3 expected"));
+  CHECK_THAT(
+      (message_of<tenet::data::data_error>([&] { tenet::data::load_idx<tenet::shape<4, 3, 1>, 3>(dir / "images", dir / "labels"); })),
+      Contains((dir / "images").string()) && Contains("its magic number is 0x00000804, expected 0x00000803") &&
+          Contains("the file has 4 dimension(s), 3 expected"));
 }
 
 TEST_CASE("errors: an IDX header whose count times image size exceeds any file", "[errors][data]") {
   scratch_dir dir;
   write_file(dir / "images", idx_header(0x00000803, {0xffffffffu, 512, 512}));
   write_file(dir / "labels", idx_header(0x00000801, {0xffffffffu}));
-  CHECK_THAT((message_of<tenet::data::data_error>([&] { tenet::data::load_idx<tenet::shape<512, 512, 1>, 10>(dir / "images", dir / "labels"); })),
-             Contains((dir / "images").string()) &&
-                 Contains("the header is corrupt: its image count times image size (4294967295 x 262144) is larger than any IDX file can be"));
+  CHECK_THAT(
+      (message_of<tenet::data::data_error>([&] { tenet::data::load_idx<tenet::shape<512, 512, 1>, 10>(dir / "images", dir / "labels"); })),
+      Contains((dir / "images").string()) &&
+          Contains("the header is corrupt: its image count times image size (4294967295 x 262144) is larger than any IDX file can be"));
 }
 
 TEST_CASE("errors: idx_options::classes naming an id no byte can hold", "[errors][data]") {
@@ -193,8 +194,8 @@ TEST_CASE("errors: saving weights into a read-only directory keeps the previous 
     without_root guard;
     message = message_of<tenet::weights_error>([&] { tenet::save_weights(new_net, file); });
   }
-  CHECK_THAT(message, Contains("tenet::save_weights: \"" + file.string() + "\": cannot create the temporary file") &&
-                          Contains("Permission denied"));
+  CHECK_THAT(message,
+             Contains("tenet::save_weights: \"" + file.string() + "\": cannot create the temporary file") && Contains("Permission denied"));
   CHECK(read_file(file) == previous);
   mlp loaded;
   tenet::load_weights(loaded, file);  // still the old, complete file
@@ -256,8 +257,7 @@ TEST_CASE("errors: batch predict into a span of another length", "[errors][netwo
   cnn net;
   const auto data = make_data(4);
   std::vector<tenet::tensor<float, tenet::shape<4>>> ys(3);
-  CHECK_THAT(message_of<std::invalid_argument>([&] {
-               net.predict(std::span<const image_t>(data.x), std::span<tenet::tensor<float, tenet::shape<4>>>(ys));
-             }),
+  CHECK_THAT(message_of<std::invalid_argument>(
+                 [&] { net.predict(std::span<const image_t>(data.x), std::span<tenet::tensor<float, tenet::shape<4>>>(ys)); }),
              Contains("tenet::network::predict: 4 inputs but room for 3 outputs"));
 }

@@ -9,8 +9,8 @@
 // (relu at 0, a pooling tie) are skipped by the checker and counted; we require them rare.
 
 #include <bit>
-#include <limits>
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include <tenet/tenet.hpp>
 #include <tenet/testing/gradient_check.hpp>
@@ -101,8 +101,7 @@ TEST_CASE("whole networks: gradients of every parameter match finite differences
     REQUIRE(report.passed());
   }
   SECTION("mean squared error") {
-    const auto report =
-        tenet::testing::check_network_gradients<net_t, mean_squared_error>(net, x, tensor<float, shape<5>>::filled(0.2f));
+    const auto report = tenet::testing::check_network_gradients<net_t, mean_squared_error>(net, x, tensor<float, shape<5>>::filled(0.2f));
     INFO(report.worst);
     REQUIRE(report.passed());
   }
@@ -120,8 +119,8 @@ TEST_CASE("whole networks: gradients of every parameter match finite differences
 
 TEST_CASE("LeNet-style network with relu and dropout passes a gradient check", "[gradients][network]") {
   using namespace tenet;
-  using net_t = network<input<12, 12, 1>, conv2d<3, kernel<3, 3>, same>, relu, max_pool<2>, conv2d<4, kernel<3, 3>>, relu,
-                        flatten, dropout_ratio<1, 4>, dense<6>, relu, dense<3>, softmax>;
+  using net_t = network<input<12, 12, 1>, conv2d<3, kernel<3, 3>, same>, relu, max_pool<2>, conv2d<4, kernel<3, 3>>, relu, flatten,
+                        dropout_ratio<1, 4>, dense<6>, relu, dense<3>, softmax>;
   net_t net;
   net.initialize(11);
   // Biases away from zero keep relu inputs off the kink for this example.
@@ -132,8 +131,7 @@ TEST_CASE("LeNet-style network with relu and dropout passes a gradient check", "
   tenet::detail::random_generator rng(5);
   for (float& v : x) v = rng.uniform();
   const auto report = tenet::testing::check_network_gradients<net_t>(net, x, 1u);
-  INFO(report.failures << " of " << report.checked << " outside tolerance, " << report.kinks
-                       << " kinks skipped; worst: " << report.worst);
+  INFO(report.failures << " of " << report.checked << " outside tolerance, " << report.kinks << " kinks skipped; worst: " << report.worst);
   REQUIRE(report.passed());
   REQUIRE(report.kinks * 20 <= report.checked);
 }
@@ -167,7 +165,8 @@ void require_training_pass_matches_layers_one_by_one(std::uint64_t seed) {
   boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<depth>), [&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     using B = typename Net::template bound_layer<I>;
-    static_assert(!requires { B::state_count; }, "layers with per-example state (dropout) draw noise: not compared here");
+    static_assert(
+        !requires { B::state_count; }, "layers with per-example state (dropout) draw noise: not compared here");
     outs[I].assign(B::output_shape::size, 0.0f);
     B::template forward<arch>({params + Net::weight_offset(I), params + Net::bias_offset(I), I == 0 ? x.data() : outs[I - 1].data(),
                                outs[I].data(), parallel::policy::serial});
@@ -213,13 +212,13 @@ TEST_CASE("training's fused and skipped layers give the bits of every layer run 
   // 6 channels (half-width registers and scalars), a row and a column in no pooling window,
   // a second conv2d + ReLU + pool, a ReLU after a dense layer (not absorbed).
   require_training_pass_matches_layers_one_by_one<
-      network<input<11, 9, 1>, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, conv2d<5, kernel<2, 2>>, relu, max_pool<2>,
-              flatten, dense<7>, relu, dense<3>, softmax>>(5);
+      network<input<11, 9, 1>, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, conv2d<5, kernel<2, 2>>, relu, max_pool<2>, flatten,
+              dense<7>, relu, dense<3>, softmax>>(5);
   // Overlapping windows (the pooling's own backward, then the ReLU's), a ReLU as the first
   // layer (no input gradient: its pooling is not fused), tanh, and an expect.
   require_training_pass_matches_layers_one_by_one<
-      network<input<9, 9, 3>, relu, max_pool<2>, conv2d<4, kernel<2, 2>>, relu, max_pool<3, stride<2>>, expect<shape<1, 1, 4>>,
-              flatten, dense<4>, tenet::tanh, dense<2>, softmax>>(7);
+      network<input<9, 9, 3>, relu, max_pool<2>, conv2d<4, kernel<2, 2>>, relu, max_pool<3, stride<2>>, expect<shape<1, 1, 4>>, flatten,
+              dense<4>, tenet::tanh, dense<2>, softmax>>(7);
 }
 
 namespace {
@@ -267,14 +266,15 @@ void require_deferred_weight_gradients_match(std::size_t count, std::uint64_t se
 }
 }  // namespace
 
-TEST_CASE("training's prepared conv2d weights and deferred dense weight gradients give the bits of one backward pass per "
-          "example",
-          "[gradients][network][deferred]") {
+TEST_CASE(
+    "training's prepared conv2d weights and deferred dense weight gradients give the bits of one backward pass per "
+    "example",
+    "[gradients][network][deferred]") {
   using namespace tenet;
   // The seed CNN's pattern with a second, multi-channel convolution (prepared once) and a
   // 10-unit dense layer (interleaved kernels), 11 examples = a group of 8 and one of 3.
-  using convolutions = network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, conv2d<5, kernel<3, 3>, same>,
-                               relu, flatten, dense<10>, softmax>;
+  using convolutions = network<input<8, 8, 1>, conv2d<16, kernel<2, 2>, same>, relu, max_pool<2>, conv2d<5, kernel<3, 3>, same>, relu,
+                               flatten, dense<10>, softmax>;
   static_assert(tenet::plan::prepares_backward<convolutions::bound_layer<3>, convolutions::arch> &&
                 tenet::plan::defers_weight_gradients<convolutions::bound_layer<6>, convolutions::arch>);
   require_deferred_weight_gradients_match<convolutions>(11, 3);

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <tbb/global_control.h>
+#include <catch2/catch.hpp>
 
 #include <tenet/train/optimizer.hpp>
 
@@ -139,8 +139,7 @@ void check_pieces(const Opt& opt) {
 
 // The trainer takes the built-in optimizers' steps in pieces; a slip in a signature would
 // silently send it back to step() after its gradient pass.
-static_assert(tenet::OptimizerInPieces<tenet::sgd> && tenet::OptimizerInPieces<tenet::rmsprop> &&
-              tenet::OptimizerInPieces<tenet::adam>);
+static_assert(tenet::OptimizerInPieces<tenet::sgd> && tenet::OptimizerInPieces<tenet::rmsprop> && tenet::OptimizerInPieces<tenet::adam>);
 
 TEST_CASE("an optimizer step taken in pieces is the whole step", "[optimizers]") {
   check_pieces(tenet::sgd{.learning_rate = 0.1f});

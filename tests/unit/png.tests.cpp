@@ -128,9 +128,9 @@ TEST_CASE("PNG writers report failures with the file name", "[png]") {
   const std::vector<std::uint8_t> pixels(6, 0);
   SECTION("a directory that does not exist") {
     const fs::path path = dir / "no-such-dir" / "out.png";
-    REQUIRE_THROWS_MATCHES(io::write_png_gray(path, 3, 2, pixels), io::write_error,
-                           message_contains({"tenet::io: " + path.string() + ": cannot create the file: No such file or directory",
-                                             "does not exist"}));
+    REQUIRE_THROWS_MATCHES(
+        io::write_png_gray(path, 3, 2, pixels), io::write_error,
+        message_contains({"tenet::io: " + path.string() + ": cannot create the file: No such file or directory", "does not exist"}));
   }
   SECTION("a path that is a directory") {
     const fs::path path = dir / "a-directory";
@@ -171,7 +171,7 @@ TEST_CASE("The canvas clips drawing at its edges and writes its text in the font
   c.line(0, 19, 39, 19, io::colours::red);
   CHECK(c.at(20, 19) == io::colours::red);
   c.text(10, 2, "T", io::colours::black, 2);
-  CHECK(c.at(10, 2) == io::colours::black);   // the top bar of the T
+  CHECK(c.at(10, 2) == io::colours::black);  // the top bar of the T
   CHECK(c.at(14, 12) == io::colours::black);  // its stem, column 2 of 5, doubled
   CHECK(c.at(10, 12) == io::colours::white);
   CHECK(io::canvas::text_width("abc", 2) == (3 * 6 - 1) * 2);

@@ -26,8 +26,8 @@ using tenet::test::make_quadrants;
 namespace fs = std::filesystem;
 
 // Dropout in the network, so that resuming must also reproduce the masks' noise.
-using quadrant_net = network<input<12, 12, 1>, conv2d<8, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten,
-                             dense<4>, softmax>;
+using quadrant_net =
+    network<input<12, 12, 1>, conv2d<8, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten, dense<4>, softmax>;
 using small_net = network<input<12, 12, 1>, flatten, dense<4>, softmax>;
 
 /// A fresh directory for one test's files, removed at the end.
@@ -124,14 +124,13 @@ TEMPLATE_TEST_CASE("a run stopped after k batches and resumed from its checkpoin
       CHECK(e.batches_done == (stop_after - 1) % 7 + 1);
       CHECK(e.batches == 7);
       CHECK(e.partial.epochs.size() == stop_after / 7);
-      CHECK(std::string(e.what()) == "tenet::fit: stopped on request after batch " + std::to_string(e.batches_done) +
-                                         " of 7 of epoch " + std::to_string(e.epoch) + "; the checkpoint \"" +
-                                         checkpoint.string() + "\" holds the run so far: fit with resume_from set to it "
+      CHECK(std::string(e.what()) == "tenet::fit: stopped on request after batch " + std::to_string(e.batches_done) + " of 7 of epoch " +
+                                         std::to_string(e.epoch) + "; the checkpoint \"" + checkpoint.string() +
+                                         "\" holds the run so far: fit with resume_from set to it "
                                          "continues the run");
     }
     REQUIRE(fs::exists(checkpoint));
-    for (const auto& entry : fs::directory_iterator(s.dir))
-      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+    for (const auto& entry : fs::directory_iterator(s.dir)) CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
   }
 
   // A new network (other initial weights) and a new trainer continue from the file alone.
@@ -287,7 +286,8 @@ TEST_CASE("a checkpoint that cannot be read or does not fit the run is refused, 
       other.fit(x, y, o);
       FAIL("not refused");
     } catch (const checkpoint_error& e) {
-      CHECK_THAT(e.what(), Catch::Matchers::StartsWith("tenet::fit: cannot resume from " + q + ": it was written for another network (fingerprint 0x"));
+      CHECK_THAT(e.what(), Catch::Matchers::StartsWith("tenet::fit: cannot resume from " + q +
+                                                       ": it was written for another network (fingerprint 0x"));
       CHECK_THAT(e.what(), Catch::Matchers::Contains("; this network is "));
     }
   }
@@ -298,13 +298,13 @@ TEST_CASE("a checkpoint that cannot be read or does not fit the run is refused, 
       return refused(t, x, y, other);
     };
     const auto name = [](const fs::path& p) { return "\"" + p.string() + "\""; };
-    CHECK(with(s.dir / "none") == "tenet::fit: cannot resume from " + name(s.dir / "none") +
-                                      ": cannot open the file: No such file or directory");
+    CHECK(with(s.dir / "none") ==
+          "tenet::fit: cannot resume from " + name(s.dir / "none") + ": cannot open the file: No such file or directory");
     CHECK(with(s.dir) == "tenet::fit: cannot resume from " + name(s.dir) + ": it is a directory, not a checkpoint file");
     const fs::path fifo = s.dir / "fifo";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    CHECK(with(fifo) == "tenet::fit: cannot resume from " + name(fifo) +
-                            ": it is not a regular file (a FIFO, device or socket), so not a checkpoint");
+    CHECK(with(fifo) ==
+          "tenet::fit: cannot resume from " + name(fifo) + ": it is not a regular file (a FIFO, device or socket), so not a checkpoint");
     const std::vector<unsigned char> bytes = bytes_of(good);
     const fs::path bad = s.dir / "bad.checkpoint";
     const std::string b = name(bad);
@@ -338,7 +338,7 @@ TEST_CASE("a resume checkpoint that cannot be written is a checkpoint_error nami
   fit_options o{.epochs = 2, .batch_size = 20, .progress = progress_style::none};
   o.resume_checkpoint = s.dir / "no-such-dir" / "run.checkpoint";
   const std::string temporary = (s.dir / "no-such-dir" / "run.checkpoint").string() + ".tmp-" + std::to_string(::getpid());
-  CHECK_THROWS_WITH(t.fit(data.images, data.labels, o),
-                    "tenet::fit: cannot write the checkpoint \"" + o.resume_checkpoint.string() +
-                        "\": cannot create the temporary file \"" + temporary + "\": No such file or directory");
+  CHECK_THROWS_WITH(t.fit(data.images, data.labels, o), "tenet::fit: cannot write the checkpoint \"" + o.resume_checkpoint.string() +
+                                                            "\": cannot create the temporary file \"" + temporary +
+                                                            "\": No such file or directory");
 }

@@ -15,9 +15,9 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <tenet/io/weights.hpp>
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
-#include <tenet/io/weights.hpp>
 #include "quadrants.hpp"
 
 #include <filesystem>
@@ -78,8 +78,8 @@ using namespace tenet;
 using tenet::test::make_quadrants;
 using image_t = tenet::test::quadrant_image;
 
-using quadrant_net = network<input<12, 12, 1>, conv2d<8, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten,
-                             dense<4>, softmax>;
+using quadrant_net =
+    network<input<12, 12, 1>, conv2d<8, kernel<3, 3>, same>, relu, max_pool<2>, dropout_ratio<1, 4>, flatten, dense<4>, softmax>;
 
 template <class T>
 std::span<const T> first(const std::vector<T>& v, std::size_t n) {
@@ -210,10 +210,11 @@ TEST_CASE("learning-rate schedules set the rate per epoch", "[training][schedule
     CHECK(h.epochs[1].learning_rate == 0.5f);
   }
   SECTION("a callback") {
-    const history h = t.fit(data.images, data.labels,
-                            {.epochs = 3,
-                             .schedule = learning_rate_schedule::callback([](std::size_t e, float base) { return base / static_cast<float>(e + 1); }),
-                             .progress = progress_style::none});
+    const history h =
+        t.fit(data.images, data.labels,
+              {.epochs = 3,
+               .schedule = learning_rate_schedule::callback([](std::size_t e, float base) { return base / static_cast<float>(e + 1); }),
+               .progress = progress_style::none});
     CHECK(h.epochs[2].learning_rate == Approx(0.5f / 3));
   }
   SECTION("boundaries must increase") {
@@ -273,8 +274,7 @@ TEST_CASE("early stopping restores the best weights", "[training][callbacks]") {
   // A rate so large that training diverges after the first epoch, without reaching NaN.
   trainer<quadrant_net, cross_entropy, sgd> t(net, sgd{.learning_rate = 0.05f});
   std::vector<float> best;
-  fit_options options{.epochs = 4, .early_stopping = {.patience = 10, .restore_best_weights = true},
-                      .progress = progress_style::none};
+  fit_options options{.epochs = 4, .early_stopping = {.patience = 10, .restore_best_weights = true}, .progress = progress_style::none};
   float best_loss = INFINITY;
   options.on_improvement = [&](const epoch_record& r) {
     best_loss = r.val_loss;
@@ -298,14 +298,14 @@ TEST_CASE("fit prints one line per epoch off a terminal and returns a history th
                           {.epochs = 2, .progress = progress_style::lines, .out = &out});
   const std::string text = out.str();
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);
-  CHECK_THAT(text, Catch::Matchers::StartsWith("Epoch 1/2: loss ") && Catch::Matchers::Contains("val_acc") &&
-                       Catch::Matchers::Contains("img/s"));
+  CHECK_THAT(text,
+             Catch::Matchers::StartsWith("Epoch 1/2: loss ") && Catch::Matchers::Contains("val_acc") && Catch::Matchers::Contains("img/s"));
 
   SECTION("the live bar redraws with carriage returns") {
     std::ostringstream bar;
     t.fit(data.images, data.labels, {.epochs = 1, .batch_size = 8, .progress = progress_style::bar, .out = &bar});
-    CHECK_THAT(bar.str(), Catch::Matchers::Contains("\rEpoch 1/1 [") && Catch::Matchers::Contains("12/12") &&
-                              Catch::Matchers::Contains("ETA"));
+    CHECK_THAT(bar.str(),
+               Catch::Matchers::Contains("\rEpoch 1/1 [") && Catch::Matchers::Contains("12/12") && Catch::Matchers::Contains("ETA"));
   }
 
   const std::string path = "tenet_history_test.csv";
@@ -346,8 +346,7 @@ TEST_CASE("bad training data is refused with the example named", "[training][err
   }
   SECTION("bad validation data") {
     data.labels[2] = 9;
-    CHECK_THROWS_WITH(t.fit(data.images, data.labels, data.images, data.labels, quiet),
-                      Catch::Matchers::Contains("training data"));
+    CHECK_THROWS_WITH(t.fit(data.images, data.labels, data.images, data.labels, quiet), Catch::Matchers::Contains("training data"));
   }
   SECTION("a zero batch size") {
     CHECK_THROWS_AS(t.fit(data.images, data.labels, {.batch_size = 0, .progress = progress_style::none}), std::invalid_argument);
@@ -432,8 +431,8 @@ TEST_CASE("the trainer's steps are the averaged per-example gradients of backpro
   // batches of 40 (5 chunks: a tree with an odd chunk) against a plain SGD step from one
   // backprop::backward per example, summed in example order. Only the summation order
   // differs (chunks, then the chunk tree), hence a tolerance.
-  using net_t = network<input<12, 12, 1>, conv2d<4, kernel<3, 3>, same>, relu, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>,
-                        flatten, dense<12>, relu, dense<4>, softmax>;
+  using net_t = network<input<12, 12, 1>, conv2d<4, kernel<3, 3>, same>, relu, conv2d<6, kernel<3, 3>, same>, relu, max_pool<2>, flatten,
+                        dense<12>, relu, dense<4>, softmax>;
   using loss_t = tenet::detail::resolve_loss<cross_entropy, tensor<float, net_t::output_shape>>::type;
   using pass = tenet::detail::backprop<net_t, loss_t>;
   const auto data = make_quadrants(120, 31);
@@ -504,8 +503,8 @@ TEST_CASE("He and Glorot initializers draw from their ranges, per network or per
     const float limit = std::sqrt(6.0f / 36.0f);
     CHECK(lo >= -limit);
     CHECK(hi <= limit);
-    CHECK(hi > 0.95f * limit);                                        // the whole range is used
-    CHECK(rms == Approx(limit / std::sqrt(3.0f)).epsilon(0.05));     // a uniform's deviation
+    CHECK(hi > 0.95f * limit);  // the whole range is used
+    CHECK(rms == Approx(limit / std::sqrt(3.0f)).epsilon(0.05));  // a uniform's deviation
   }
   SECTION("he_normal: deviation sqrt(2 / fan_in), nothing beyond two deviations") {
     net.initialize(4, initializer::he_normal);

@@ -16,9 +16,9 @@
 #include <type_traits>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
 #include <zlib.h>
+#include <catch2/catch.hpp>
 
 #include <tenet/io/fingerprint.hpp>
 #include <tenet/io/weights.hpp>
@@ -115,8 +115,8 @@ void write_bytes(const fs::path& p, const bytes& b) {
 }
 
 std::uint32_t le32(const bytes& b, std::size_t at) {
-  return static_cast<std::uint32_t>(b[at]) | static_cast<std::uint32_t>(b[at + 1]) << 8 |
-         static_cast<std::uint32_t>(b[at + 2]) << 16 | static_cast<std::uint32_t>(b[at + 3]) << 24;
+  return static_cast<std::uint32_t>(b[at]) | static_cast<std::uint32_t>(b[at + 1]) << 8 | static_cast<std::uint32_t>(b[at + 2]) << 16 |
+         static_cast<std::uint32_t>(b[at + 3]) << 24;
 }
 std::uint64_t le64(const bytes& b, std::size_t at) {
   return static_cast<std::uint64_t>(le32(b, at)) | static_cast<std::uint64_t>(le32(b, at + 4)) << 32;
@@ -207,8 +207,7 @@ TEST_CASE("a fingerprint tells layer kinds and their order apart", "[weights][fi
   STATIC_REQUIRE(tenet::fingerprint_v<dense_tanh_dense> != tenet::fingerprint_v<dense_sigmoid_dense>);
   STATIC_REQUIRE(tenet::fingerprint_v<dense_relu_dense> != tenet::fingerprint_v<dropout_half>);
   // Same shapes everywhere; only the kind of layer 0 differs.
-  using conv_then_flatten =
-      tenet::network<tenet::input<4, 4, 1>, tenet::conv2d<1, tenet::kernel<1, 1>>, tenet::flatten, tenet::dense<2>>;
+  using conv_then_flatten = tenet::network<tenet::input<4, 4, 1>, tenet::conv2d<1, tenet::kernel<1, 1>>, tenet::flatten, tenet::dense<2>>;
   using relu_then_flatten = tenet::network<tenet::input<4, 4, 1>, tenet::relu, tenet::flatten, tenet::dense<2>>;
   STATIC_REQUIRE(tenet::fingerprint_v<conv_then_flatten> != tenet::fingerprint_v<relu_then_flatten>);
 }
@@ -310,9 +309,9 @@ TEST_CASE("a weights file is little-endian and laid out as documented", "[weight
   scratch_dir dir;
   const fs::path file = dir / "w.tnw";
   auto net = trained_looking<dense_relu_dense>(9);
-  net.layer<0>().weights()[0] = 1.0f;   // 0x3f800000
-  net.layer<0>().biases()[0] = -2.5f;   // 0xc0200000
-  net.layer<2>().biases()[7] = 0.1f;    // 0x3dcccccd, the last value in the file
+  net.layer<0>().weights()[0] = 1.0f;  // 0x3f800000
+  net.layer<0>().biases()[0] = -2.5f;  // 0xc0200000
+  net.layer<2>().biases()[7] = 0.1f;  // 0x3dcccccd, the last value in the file
   tenet::save_weights(net, file);
   const bytes b = read_bytes(file);
 
@@ -331,8 +330,8 @@ TEST_CASE("a weights file is little-endian and laid out as documented", "[weight
   CHECK(std::string(b.begin() + 40, b.begin() + 40 + static_cast<std::ptrdiff_t>(description.size())) == description);
 
   const std::size_t record0 = 40 + description.size();
-  CHECK(le64(b, record0) == 128);     // weights of dense<8> on 16 inputs
-  CHECK(le64(b, record0 + 8) == 8);   // biases
+  CHECK(le64(b, record0) == 128);  // weights of dense<8> on 16 inputs
+  CHECK(le64(b, record0 + 8) == 8);  // biases
   CHECK(bytes(b.begin() + static_cast<std::ptrdiff_t>(record0 + 16), b.begin() + static_cast<std::ptrdiff_t>(record0 + 20)) ==
         bytes{0x00, 0x00, 0x80, 0x3f});
   const std::size_t bias0 = record0 + 16 + 4 * 128;
@@ -369,8 +368,8 @@ TEST_CASE("a file saved from another network is refused, naming both", "[weights
     tenet::save_weights(big_dense{}, file);
     REQUIRE(fs::file_size(file) > (std::uintmax_t{1} << 20) + 65536);  // past what dense_relu_dense reads whole
     dense_relu_dense net;
-    CHECK_THAT(load_error(net, file), Contains("saved from a different network") && Contains(file.string()) &&
-                                          Contains(tenet::describe_network<big_dense>()));
+    CHECK_THAT(load_error(net, file),
+               Contains("saved from a different network") && Contains(file.string()) && Contains(tenet::describe_network<big_dense>()));
   }
 }
 
@@ -382,21 +381,26 @@ TEST_CASE("a truncated file is refused as truncated", "[weights]") {
   const std::size_t header = 40 + tenet::describe_network<dense_relu_dense>().size();
 
   const std::size_t cuts[] = {
-      0,           5,                         // inside the magic
-      10,          20,  39,                   // inside the fixed header
-      header - 3,                             // inside the description
-      header + 9,                             // inside a record's counts
-      header + 100, whole.size() / 2,         // inside the data
-      whole.size() - 5,                       // just before the checksum
-      whole.size() - 3, whole.size() - 1,     // inside the checksum
+      0,
+      5,  // inside the magic
+      10,
+      20,
+      39,  // inside the fixed header
+      header - 3,  // inside the description
+      header + 9,  // inside a record's counts
+      header + 100,
+      whole.size() / 2,  // inside the data
+      whole.size() - 5,  // just before the checksum
+      whole.size() - 3,
+      whole.size() - 1,  // inside the checksum
   };
   for (const std::size_t cut : cuts) {
     INFO("cut at " << cut << " of " << whole.size() << " bytes");
     write_bytes(file, bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(cut)));
     dense_relu_dense net;
-    CHECK_THAT(load_error(net, file), Contains("truncated: expected " + std::to_string(whole.size()) + " bytes, found " +
-                                               std::to_string(cut)) &&
-                                          Contains(file.string()));
+    CHECK_THAT(load_error(net, file),
+               Contains("truncated: expected " + std::to_string(whole.size()) + " bytes, found " + std::to_string(cut)) &&
+                   Contains(file.string()));
   }
 }
 
@@ -435,8 +439,7 @@ TEST_CASE("a damaged file is refused", "[weights]") {
     b[8] = 2;
     fix_checksum(b);
     write_bytes(file, b);
-    CHECK_THAT(load_error(net, file),
-               Contains("version 2 is not supported; this build reads version 1") && Contains(file.string()));
+    CHECK_THAT(load_error(net, file), Contains("version 2 is not supported; this build reads version 1") && Contains(file.string()));
   }
   SECTION("unknown header flags, with a valid checksum") {
     b[12] = 1;

@@ -57,7 +57,7 @@ inline constexpr bool same_classes_v = Net::output_shape::rank == 1 && Net::outp
 /// True when every image of `Dataset` has the input shape of `Net` and the dataset has as many
 /// classes as `Net` has outputs: the dataset can train and test that network.
 template <class Net, class Dataset>
-inline constexpr bool fits_v = detail::same_input_v<Net, Dataset> && detail::same_classes_v<Net, Dataset>;
+inline constexpr bool fits_v = detail::same_input_v<Net, Dataset>&& detail::same_classes_v<Net, Dataset>;
 
 /// Stops the build, with a sentence saying which number differs, when `Dataset` does not fit
 /// `Net`. Training and evaluation code should call it first; you can call it yourself:

@@ -15,8 +15,7 @@ class data_error : public tenet::error {
   using tenet::error::error;
 
   /// `tenet::data: <path>: <problem>`.
-  data_error(const std::string& path, const std::string& problem)
-      : tenet::error("tenet::data: " + path + ": " + problem) {}
+  data_error(const std::string& path, const std::string& problem) : tenet::error("tenet::data: " + path + ": " + problem) {}
 };
 
 }  // namespace tenet::data

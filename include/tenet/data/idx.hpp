@@ -103,8 +103,7 @@ inline std::string wrong_magic_hint(std::uint32_t expected, std::uint32_t found)
   if (expected == idx_labels_magic && found == idx_images_magic)
     return "; this is an IDX image file: are the image and label paths swapped?";
   if ((found >> 16) != 0) return "; an IDX file starts with two zero bytes, so this is not an IDX file";
-  if (((found >> 8) & 0xff) != 0x08)
-  {
+  if (((found >> 8) & 0xff) != 0x08) {
     const unsigned char type = static_cast<unsigned char>(found >> 8);
     return "; the values are not unsigned bytes (type code " + hex_bytes(&type, 1) +
            ", unsigned bytes are 0x08), and tenet reads unsigned-byte IDX files only";
@@ -123,8 +122,8 @@ inline std::vector<std::uint32_t> read_idx_header(byte_reader& in, std::uint32_t
       return data_error(in.path(), std::string("the file is empty, but ") + idx_kind(magic) + " starts with a header of " +
                                        std::to_string(header_bytes) + " bytes");
     return data_error(in.path(), std::string("the header is truncated: ") + idx_kind(magic) + " starts with a header of " +
-                                     std::to_string(header_bytes) + " bytes, but " + holder(in) + " only " +
-                                     std::to_string(found) + " byte(s)");
+                                     std::to_string(header_bytes) + " bytes, but " + holder(in) + " only " + std::to_string(found) +
+                                     " byte(s)");
   };
   std::size_t got = in.read(header.data(), 4);
   if (got < 4) throw truncated(got);
@@ -142,8 +141,8 @@ inline std::vector<std::uint32_t> read_idx_header(byte_reader& in, std::uint32_t
 inline data_error truncated_data(const byte_reader& in, std::uint64_t count, const std::string& items, std::uint64_t needed,
                                  std::size_t header_bytes, std::uint64_t found) {
   return data_error(in.path(), "the data is truncated: " + std::to_string(count) + " " + items + " need " + std::to_string(needed) +
-                                   " bytes after the " + std::to_string(header_bytes) + "-byte header, but " + holder(in) +
-                                   " only " + std::to_string(found) + " (the file was cut short: download or copy it again)");
+                                   " bytes after the " + std::to_string(header_bytes) + "-byte header, but " + holder(in) + " only " +
+                                   std::to_string(found) + " (the file was cut short: download or copy it again)");
 }
 
 /// For plain files the size is known up front: refuse a truncated file before allocating
@@ -179,8 +178,8 @@ std::array<std::int32_t, 256> label_map(const idx_options& options, const std::s
     const std::uint32_t id = options.classes[j];
     if (id > 255) throw data_error(where + "contains " + std::to_string(id) + ", but IDX labels are bytes (0..255): no label can match it");
     if (id < options.label_offset)
-      throw data_error(where + "contains " + std::to_string(id) + ", which is below label_offset " +
-                       std::to_string(options.label_offset) + ": no valid label can match it (list the ids as stored in the file)");
+      throw data_error(where + "contains " + std::to_string(id) + ", which is below label_offset " + std::to_string(options.label_offset) +
+                       ": no valid label can match it (list the ids as stored in the file)");
     if (map[id] != label_skipped) throw data_error(where + "lists " + std::to_string(id) + " twice: each class id may appear once");
     map[id] = static_cast<std::int32_t>(j);
   }
@@ -232,13 +231,13 @@ dataset<Shape, Classes> load_idx(const std::filesystem::path& images_path, const
   const std::uint32_t image_count = image_dims[0], rows = image_dims[1], columns = image_dims[2];
   const std::size_t want_rows = options.transposed ? width : height, want_columns = options.transposed ? height : width;
   if (rows != want_rows || columns != want_columns)
-    throw data_error(images_in.path(), "the images are " + std::to_string(rows) + "x" + std::to_string(columns) +
-                                           " (rows x columns), but the dataset's shape " + to_string<Shape>() + " needs " +
-                                           std::to_string(want_rows) + "x" + std::to_string(want_columns) +
-                                           (options.transposed ? " (idx_options::transposed is set, so rows and columns are swapped)"
-                                                               : "") +
-                                           ": load it into shape<" + std::to_string(options.transposed ? columns : rows) + ", " +
-                                           std::to_string(options.transposed ? rows : columns) + ", 1>, or pick the right file");
+    throw data_error(images_in.path(),
+                     "the images are " + std::to_string(rows) + "x" + std::to_string(columns) +
+                         " (rows x columns), but the dataset's shape " + to_string<Shape>() + " needs " + std::to_string(want_rows) + "x" +
+                         std::to_string(want_columns) +
+                         (options.transposed ? " (idx_options::transposed is set, so rows and columns are swapped)" : "") +
+                         ": load it into shape<" + std::to_string(options.transposed ? columns : rows) + ", " +
+                         std::to_string(options.transposed ? rows : columns) + ", 1>, or pick the right file");
 
   byte_reader labels_in(labels_path);
   const std::uint32_t label_count = detail::read_idx_header(labels_in, idx_labels_magic)[0];
@@ -330,7 +329,8 @@ void write_idx_images(const std::filesystem::path& path, const std::vector<tenso
   std::vector<std::uint8_t> bytes;
   bytes.reserve(images.size() * S::size);
   for (const auto& image : images)
-    for (float v : image) bytes.push_back(static_cast<std::uint8_t>(std::lround(std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, 1.0f) * 255.0f)));
+    for (float v : image)
+      bytes.push_back(static_cast<std::uint8_t>(std::lround(std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, 1.0f) * 255.0f)));
   write_idx_images(path, bytes, static_cast<std::uint32_t>(images.size()), S::dims[0], S::dims[1]);
 }
 

@@ -25,9 +25,7 @@ struct aligned_delete {
 class aligned_floats {
  public:
   aligned_floats() = default;
-  explicit aligned_floats(std::size_t count) : count_(count), data_(allocate(count)) {
-    std::fill_n(data_.get(), count_, 0.0f);
-  }
+  explicit aligned_floats(std::size_t count) : count_(count), data_(allocate(count)) { std::fill_n(data_.get(), count_, 0.0f); }
   aligned_floats(const aligned_floats& other) : count_(other.count_), data_(allocate(other.count_)) {
     std::copy_n(other.data_.get(), count_, data_.get());
   }

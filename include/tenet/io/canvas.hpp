@@ -35,7 +35,7 @@ inline constexpr rgb light_gray{220, 220, 220};
 inline constexpr rgb red{200, 30, 30};
 inline constexpr rgb green{30, 140, 40};
 /// Matplotlib's "tab10" cycle: distinct, and readable by most colour-blind viewers.
-inline constexpr rgb palette[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40},  {148, 103, 189},
+inline constexpr rgb palette[] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
                                   {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 }  // namespace colours
 
@@ -60,8 +60,8 @@ class canvas {
 
   canvas(int width, int height, rgb background = colours::white) : width_(width), height_(height) {
     if (width <= 0 || height <= 0 || width > max_side || height > max_side)
-      throw std::invalid_argument("tenet::io::canvas: each side must be between 1 and " + std::to_string(max_side) +
-                                  " pixels, got " + std::to_string(width) + "x" + std::to_string(height));
+      throw std::invalid_argument("tenet::io::canvas: each side must be between 1 and " + std::to_string(max_side) + " pixels, got " +
+                                  std::to_string(width) + "x" + std::to_string(height));
     pixels_.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
     fill_rect(0, 0, width, height, background);
   }
@@ -72,7 +72,8 @@ class canvas {
   std::span<const std::uint8_t> pixels() const noexcept { return pixels_; }
 
   rgb at(int x, int y) const {
-    if (!inside(x, y)) throw std::out_of_range("tenet::io::canvas::at: (" + std::to_string(x) + ", " + std::to_string(y) + ") is outside the canvas");
+    if (!inside(x, y))
+      throw std::out_of_range("tenet::io::canvas::at: (" + std::to_string(x) + ", " + std::to_string(y) + ") is outside the canvas");
     const std::size_t i = index(x, y);
     return {pixels_[i], pixels_[i + 1], pixels_[i + 2]};
   }

@@ -100,9 +100,10 @@ struct layer_kind {
       } else if constexpr (HasNumberToken<L>) {
         h.number(static_cast<std::uint64_t>(L::fingerprint_token));
       } else {
-        static_assert(!requires { L::fingerprint_token; },
-                      "tenet::fingerprint_v: a layer's fingerprint_token must be a constexpr string "
-                      "(e.g. static constexpr std::string_view fingerprint_token = \"my_layer/1\";) or integer");
+        static_assert(
+            !requires { L::fingerprint_token; },
+            "tenet::fingerprint_v: a layer's fingerprint_token must be a constexpr string "
+            "(e.g. static constexpr std::string_view fingerprint_token = \"my_layer/1\";) or integer");
         h.text("");
       }
     }
@@ -187,13 +188,11 @@ inline constexpr std::uint64_t fingerprint_v = io::detail::compute_fingerprint<N
 /// flatten (3136) | dense 10 (10) | softmax`. A layer's output shape is shown when it differs
 /// from its input shape; `expect` checkpoints are left out, as from the fingerprint.
 template <class Net>
-  requires io::detail::NetworkType<Net>
-std::string describe_network() {
-  std::string text = "input " + to_string<typename Net::input_shape>();
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (io::detail::append_description<typename Net::template bound_layer<I>>(text), ...);
-  }(std::make_index_sequence<Net::depth>{});
-  return text;
-}
+  requires io::detail::NetworkType<Net> std::string describe_network() {
+    std::string text = "input " + to_string<typename Net::input_shape>();
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (io::detail::append_description<typename Net::template bound_layer<I>>(text), ...); }
+    (std::make_index_sequence<Net::depth>{});
+    return text;
+  }
 
 }  // namespace tenet

@@ -136,7 +136,8 @@ constexpr const glyph_rows& glyph(char c) noexcept {
 /// True when pixel (x, y) of `c`'s glyph is set; x in [0, 5), y in [0, 9) (rows 7 and 8
 /// are below the baseline).
 constexpr bool pixel(char c, int x, int y) noexcept {
-  return x >= 0 && x < glyph_width && y >= 0 && y < glyph_height + descent && ((glyph(c)[static_cast<std::size_t>(y)] >> (glyph_width - 1 - x)) & 1) != 0;
+  return x >= 0 && x < glyph_width && y >= 0 && y < glyph_height + descent &&
+         ((glyph(c)[static_cast<std::size_t>(y)] >> (glyph_width - 1 - x)) & 1) != 0;
 }
 
 }  // namespace tenet::io::font

@@ -32,7 +32,7 @@ namespace tenet::io {
 
 /// How values become colours in an image grid.
 enum class colour_map {
-  gray,       ///< low -> black, high -> white
+  gray,  ///< low -> black, high -> white
   diverging,  ///< negative -> blue, 0 -> white, positive -> red (for kernels and weights)
 };
 
@@ -176,7 +176,8 @@ inline canvas draw_image_grid(std::span<const grid_image> images, const image_gr
   const int rows = static_cast<int>((images.size() + options.columns - 1) / options.columns);
   const int title_h = options.title.empty() ? 0 : font::line_height * 2 * ts + 6;
   const int bar_h = options.normalize_each ? 0 : 10 + 12 + 4 + line;
-  const int width = std::max(2 * margin + columns * cell_w - gap, options.title.empty() ? 0 : 2 * margin + canvas::text_width(options.title, 2 * ts));
+  const int width =
+      std::max(2 * margin + columns * cell_w - gap, options.title.empty() ? 0 : 2 * margin + canvas::text_width(options.title, 2 * ts));
   const int bar_min_w = 220;
   canvas c(std::max(width, bar_h > 0 ? 2 * margin + bar_min_w : 0), margin + title_h + rows * cell_h - gap + bar_h + margin);
 
@@ -276,7 +277,7 @@ inline canvas draw_confusion_matrix(std::span<const std::size_t> counts, std::sp
   const int recall_w = std::max(canvas::text_width(recall_head, ts), canvas::text_width("100.0%", ts)) + 10;
 
   const int title_h = 2 * font::line_height * ts + line + 8;  // title (2x) + accuracy line
-  const int left = margin + line + 6 + name_w + 8;            // y label, row names
+  const int left = margin + line + 6 + name_w + 8;  // y label, row names
   const int top = margin + title_h;
   const int matrix = ni * cell;
   const int width = std::max(left + matrix + 8 + recall_w + margin, 2 * margin + canvas::text_width(options.title, 2 * ts));
@@ -285,7 +286,8 @@ inline canvas draw_confusion_matrix(std::span<const std::size_t> counts, std::sp
 
   c.text(left + matrix / 2, margin, options.title, colours::black, 2 * ts, align::center);
   const std::string accuracy = total == 0 ? std::string("no examples")
-                                          : "accuracy " + detail::number_label(100.0 * static_cast<double>(correct) / static_cast<double>(total), 2) +
+                                          : "accuracy " +
+                                                detail::number_label(100.0 * static_cast<double>(correct) / static_cast<double>(total), 2) +
                                                 "% (" + std::to_string(correct) + " of " + std::to_string(total) + ")";
   c.text(left + matrix / 2, margin + 2 * font::line_height * ts + 2, accuracy, colours::dark_gray, ts, align::center);
 
@@ -317,8 +319,7 @@ inline canvas draw_confusion_matrix(std::span<const std::size_t> counts, std::sp
     const std::string& name = class_names[static_cast<std::size_t>(p)];
     if (vertical_names)  // reads bottom to top, its end touching the matrix
       c.text_vertical(left + p * cell + (cell - font::glyph_height * ts) / 2, top + matrix + 8, name, colours::black, ts, align::right);
-    else
-      c.text(left + p * cell + cell / 2, top + matrix + 8, name, colours::black, ts, align::center);
+    else c.text(left + p * cell + cell / 2, top + matrix + 8, name, colours::black, ts, align::center);
   }
   c.text(left + matrix / 2, top + matrix + 8 + col_names_h + 8, options.predicted_label, colours::black, ts, align::center);
   c.text_vertical(margin, top + matrix / 2, options.true_label, colours::black, ts, align::center);
@@ -329,7 +330,9 @@ inline canvas draw_confusion_matrix(std::span<const std::size_t> counts, std::sp
   for (int t = 0; t < ni; ++t) {
     const auto tt = static_cast<std::size_t>(t);
     const std::string recall =
-        row_total[tt] == 0 ? "-" : detail::number_label(100.0 * static_cast<double>(counts[tt * n + tt]) / static_cast<double>(row_total[tt]), 1) + "%";
+        row_total[tt] == 0
+            ? "-"
+            : detail::number_label(100.0 * static_cast<double>(counts[tt * n + tt]) / static_cast<double>(row_total[tt]), 1) + "%";
     c.text(rx + recall_w / 2, top + t * cell + (cell - font::glyph_height * ts) / 2, recall, colours::dark_gray, ts, align::center);
   }
   return c;
@@ -496,7 +499,8 @@ inline canvas draw_line_chart(std::span<const chart_panel> panels, const chart_o
     }
     c.rect(left - 1, top - 1, pw + 2, ph + 2, colours::dark_gray);
     c.text(left + pw / 2, top + ph + 6 + line + 4, panel.x_label, colours::black, ts, align::center);
-    if (!panel.y_label.empty()) c.text_vertical(left - 8 - l.label_w - 6 - line, top + ph / 2, panel.y_label, colours::black, ts, align::center);
+    if (!panel.y_label.empty())
+      c.text_vertical(left - 8 - l.label_w - 6 - line, top + ph / 2, panel.y_label, colours::black, ts, align::center);
 
     // The curves, clipped to the plot area by drawing only inside it.
     canvas area(pw, ph, colours::white);

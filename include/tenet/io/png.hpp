@@ -70,9 +70,9 @@ inline void write_png(const std::filesystem::path& path, std::size_t width, std:
   const int close_error = errno;
   if (!ok || !closed) {
     std::remove(name.c_str());  // no half-written picture left behind
-    throw write_error(name, !ok ? "libpng could not write the picture: " + message
-                                : std::string("cannot finish writing the file: ") +
-                                      (close_error != 0 ? std::strerror(close_error) : "write error"));
+    throw write_error(
+        name, !ok ? "libpng could not write the picture: " + message
+                  : std::string("cannot finish writing the file: ") + (close_error != 0 ? std::strerror(close_error) : "write error"));
   }
 }
 

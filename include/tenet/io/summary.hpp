@@ -47,8 +47,8 @@ inline void print_summary_table(std::ostream& os, const std::vector<summary_row>
   auto pad_left = [](const std::string& s, std::size_t width) { return std::string(width - std::min(width, s.size()), ' ') + s; };
   const std::size_t total_width = w_index + w_layer + w_shape + w_params + 6;
   const std::string rule(total_width, '='), thin(total_width, '-');
-  os << pad("#", w_index) << "  " << pad("Layer", w_layer) << "  " << pad("Output shape", w_shape) << "  "
-     << pad_left("Param #", w_params) << '\n'
+  os << pad("#", w_index) << "  " << pad("Layer", w_layer) << "  " << pad("Output shape", w_shape) << "  " << pad_left("Param #", w_params)
+     << '\n'
      << rule << '\n';
   for (const auto& r : rows)
     os << pad(r.index, w_index) << "  " << pad(r.layer, w_layer) << "  " << pad(r.output_shape, w_shape) << "  "

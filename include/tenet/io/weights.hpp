@@ -271,12 +271,10 @@ inline std::vector<float> decode(const std::filesystem::path& path, const file_c
   const std::uint32_t computed = crc32_of(b.data(), static_cast<std::size_t>(size - checksum_bytes));
   if (stored != computed) {
     const bool header_plausible =
-        fingerprint != ours.fingerprint ||
-        (layer_count == ours.records.size() && param_count == ours.param_count && size < expected_size);
+        fingerprint != ours.fingerprint || (layer_count == ours.records.size() && param_count == ours.param_count && size < expected_size);
     if (header_plausible && size < declared_size) truncated(declared_size);
     if (size > declared_size && declared_size >= fixed_header_bytes + checksum_bytes &&
-        crc32_of(b.data(), static_cast<std::size_t>(declared_size - checksum_bytes)) ==
-            get_u32(b.data() + declared_size - checksum_bytes))
+        crc32_of(b.data(), static_cast<std::size_t>(declared_size - checksum_bytes)) == get_u32(b.data() + declared_size - checksum_bytes))
       fail("corrupt: " + std::to_string(size - declared_size) + " unexpected bytes after the checksum");
     fail("corrupt: checksum mismatch (stored " + hex(stored, 8) + ", computed " + hex(computed, 8) + ")");
   }
@@ -285,12 +283,11 @@ inline std::vector<float> decode(const std::filesystem::path& path, const file_c
   if (flags != 0) fail("header flags " + hex(flags, 8) + " are not supported; this build reads files whose flags are 0");
   if (fingerprint != ours.fingerprint) different_network();
   if (size != declared_size)
-    fail("corrupt: its header describes a file of " + std::to_string(declared_size) + " bytes, but it has " +
-         std::to_string(size));
+    fail("corrupt: its header describes a file of " + std::to_string(declared_size) + " bytes, but it has " + std::to_string(size));
   if (layer_count != ours.records.size() || param_count != ours.param_count)
     fail("corrupt: it has " + std::to_string(layer_count) + " layers and " + std::to_string(param_count) +
-         " parameters, but carries the fingerprint of this network, which has " + std::to_string(ours.records.size()) +
-         " and " + std::to_string(ours.param_count));
+         " parameters, but carries the fingerprint of this network, which has " + std::to_string(ours.records.size()) + " and " +
+         std::to_string(ours.param_count));
 
   // 8. The layers. Each record's counts are checked before its values are read, so (with the
   // size checked above) every read stays inside the file.
@@ -301,9 +298,8 @@ inline std::vector<float> decode(const std::filesystem::path& path, const file_c
     const std::uint64_t weights = get_u64(p), biases = get_u64(p + 8);
     p += record_header_bytes;
     if (weights != r.weights || biases != r.biases)
-      fail("corrupt: the record of " + r.name + " holds " + std::to_string(weights) + " weights and " +
-           std::to_string(biases) + " biases, but the layer has " + std::to_string(r.weights) + " and " +
-           std::to_string(r.biases));
+      fail("corrupt: the record of " + r.name + " holds " + std::to_string(weights) + " weights and " + std::to_string(biases) +
+           " biases, but the layer has " + std::to_string(r.weights) + " and " + std::to_string(r.biases));
     for (std::uint64_t i = 0; i < weights + biases; ++i, p += sizeof(float)) params[at++] = get_f32(p);
   }
   return params;
@@ -391,9 +387,7 @@ inline void write_atomically(const std::filesystem::path& target, const std::vec
 /// Example: tests/unit/weights.tests.cpp
 template <class Net>
   requires io::detail::NetworkType<Net>
-void save_weights(const Net& net, const std::filesystem::path& path) {
-  io::detail::write_atomically(path, io::detail::encode(net, path));
-}
+void save_weights(const Net& net, const std::filesystem::path& path) { io::detail::write_atomically(path, io::detail::encode(net, path)); }
 
 /// Loads parameters saved by `save_weights` into `net`. The file must come from a network of
 /// the same type (see fingerprint.hpp for what may differ). Throws `weights_error` naming

@@ -144,7 +144,7 @@ inline void store_transposed(const vfloat<Arch> (&v)[Rows], float* out) noexcept
     for (std::size_t i = 0; i < 8; ++i) r[i] = i < Rows ? static_cast<__m256>(v[i]) : _mm256_setzero_ps();
     __m256 t[8], s[8];
     for (std::size_t i = 0; i < 4; ++i) {
-      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);      // lanes 0 1 of rows 2i, 2i+1, and 4 5
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);  // lanes 0 1 of rows 2i, 2i+1, and 4 5
       t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);  // lanes 2 3, and 6 7
     }
     for (std::size_t h = 0; h < 2; ++h) {  // rows 0-3 (h = 0) and 4-7

@@ -28,9 +28,8 @@
 namespace tenet::kernels {
 
 /// Convolution geometry known at compile time.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t KH, std::size_t KW,
-          std::size_t SH, std::size_t SW, std::size_t OH, std::size_t OW, std::size_t PadTop,
-          std::size_t PadLeft>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW,
+          std::size_t OH, std::size_t OW, std::size_t PadTop, std::size_t PadLeft>
 struct static_conv2d_dims {
   static constexpr std::size_t in_height = H, in_width = W, channels = C, filters = F;
   static constexpr std::size_t kernel_height = KH, kernel_width = KW;
@@ -57,17 +56,15 @@ struct tap_range {
 };
 TENET_ALWAYS_INLINE tap_range clip_window(std::ptrdiff_t origin, std::size_t size, std::size_t extent) {
   const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, -origin);
-  const std::ptrdiff_t hi =
-      std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(size), static_cast<std::ptrdiff_t>(extent) - origin);
+  const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(size), static_cast<std::ptrdiff_t>(extent) - origin);
   return {static_cast<std::size_t>(lo), static_cast<std::size_t>(std::max(lo, hi))};
 }
 
 /// `Blocks` SIMD registers of filters [f, f + Blocks * lanes) for one output pixel: the
 /// accumulators stay in registers across all taps and channels.
 template <class Arch, std::size_t Blocks, class Dims>
-TENET_ALWAYS_INLINE void conv2d_pixel_vector(const Dims& d, const float* TENET_RESTRICT in,
-                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                             float* TENET_RESTRICT out, std::size_t f, std::ptrdiff_t ih0,
+TENET_ALWAYS_INLINE void conv2d_pixel_vector(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                             const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t f, std::ptrdiff_t ih0,
                                              std::ptrdiff_t iw0, tap_range rows, tap_range cols) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
@@ -90,10 +87,9 @@ TENET_ALWAYS_INLINE void conv2d_pixel_vector(const Dims& d, const float* TENET_R
 /// std::fma, not `+= x * w`: g++ contracts the latter into an FMA in some inlined copies and
 /// not in others, and the fused and the separate passes must give the same bits.
 template <class Dims>
-TENET_ALWAYS_INLINE void conv2d_pixel_scalar(const Dims& d, const float* TENET_RESTRICT in,
-                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                             float* TENET_RESTRICT out, std::size_t f_begin, std::size_t f_end,
-                                             std::ptrdiff_t ih0, std::ptrdiff_t iw0, tap_range rows, tap_range cols) {
+TENET_ALWAYS_INLINE void conv2d_pixel_scalar(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                             const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t f_begin,
+                                             std::size_t f_end, std::ptrdiff_t ih0, std::ptrdiff_t iw0, tap_range rows, tap_range cols) {
   for (std::size_t f = f_begin; f < f_end; ++f) out[f] = bias[f];
   for (std::size_t kh = rows.begin; kh < rows.end; ++kh) {
     for (std::size_t kw = cols.begin; kw < cols.end; ++kw) {
@@ -113,10 +109,9 @@ namespace detail {
 /// times `Blocks` registers of filters: each weight register loaded is used `Pixels` times,
 /// and Pixels x Blocks independent accumulators keep both FMA units busy.
 template <class Arch, std::size_t Pixels, std::size_t Blocks, class Dims>
-TENET_ALWAYS_INLINE void conv2d_pixels_vector(const Dims& d, const float* TENET_RESTRICT in,
-                                              const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                              float* TENET_RESTRICT out, std::size_t f, std::size_t ih0, std::size_t iw0,
-                                              tap_range rows) {
+TENET_ALWAYS_INLINE void conv2d_pixels_vector(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                              const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t f, std::size_t ih0,
+                                              std::size_t iw0, tap_range rows) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   V acc[Pixels][Blocks];
@@ -183,9 +178,7 @@ template <class Arch, class Dims>
 inline constexpr bool weights_fit_in_registers = false;
 template <class Arch, std::size_t... Sizes>
 inline constexpr bool weights_fit_in_registers<Arch, static_conv2d_dims<Sizes...>> =
-    static_conv2d_dims<Sizes...>::kernel_height * static_conv2d_dims<Sizes...>::kernel_width *
-                static_conv2d_dims<Sizes...>::channels <=
-            4 &&
+    static_conv2d_dims<Sizes...>::kernel_height* static_conv2d_dims<Sizes...>::kernel_width* static_conv2d_dims<Sizes...>::channels <= 4 &&
     static_conv2d_dims<Sizes...>::filters % (2 * simd::lanes<Arch>) == 0;
 
 /// conv2d_pixels_vector for such layers: the weights stay in registers for a whole run of
@@ -196,10 +189,9 @@ inline constexpr bool weights_fit_in_registers<Arch, static_conv2d_dims<Sizes...
 /// bits. All taps must be inside the input.
 template <class Arch, std::size_t Pixels, class Dims>
 TENET_ALWAYS_INLINE void conv2d_pixels_resident(const Dims& d, const float* TENET_RESTRICT in,
-                                                const simd::vfloat<Arch> (&w)[Dims::kernel_height * Dims::kernel_width *
-                                                                              Dims::channels][2],
-                                                const simd::vfloat<Arch> (&start)[2], float* TENET_RESTRICT out,
-                                                std::size_t f, std::size_t ih0, std::size_t iw0) {
+                                                const simd::vfloat<Arch> (&w)[Dims::kernel_height * Dims::kernel_width * Dims::channels][2],
+                                                const simd::vfloat<Arch> (&start)[2], float* TENET_RESTRICT out, std::size_t f,
+                                                std::size_t ih0, std::size_t iw0) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t KW = Dims::kernel_width, C = Dims::channels;
@@ -274,10 +266,9 @@ TENET_ALWAYS_INLINE void in_register_blocks(std::size_t extent, Tile&& tile) {
 /// FMA memory operands, each used once). Same sums in the same order as the row's tiles.
 /// Requires whole registers of filters.
 template <class Arch, std::size_t Pixels, class Dims>
-TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in,
-                                                   const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                                   float* TENET_RESTRICT out, std::size_t ih0, std::size_t iw0,
-                                                   tap_range rows) {
+TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t ih0,
+                                                   std::size_t iw0, tap_range rows) {
   in_register_blocks<simd::lanes<Arch>, 8 / Pixels>(d.filters, [&]<std::size_t Blocks>(std::size_t f) {
     conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out, f, ih0, iw0, rows);
   });
@@ -286,10 +277,9 @@ TENET_ALWAYS_INLINE void conv2d_pixels_all_filters(const Dims& d, const float* T
 /// All filters of the output pixels [ow_begin, ow_end) of row `oh`, which are interior:
 /// every tap of their windows lies inside the input.
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_RESTRICT in,
-                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                             float* TENET_RESTRICT out_row, std::size_t ih0, tap_range rows,
-                                             std::size_t ow_begin, std::size_t ow_end) {
+TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                             const float* TENET_RESTRICT bias, float* TENET_RESTRICT out_row, std::size_t ih0,
+                                             tap_range rows, std::size_t ow_begin, std::size_t ow_end) {
   constexpr std::size_t L = simd::lanes<Arch>;
   if constexpr (weights_fit_in_registers<Arch, Dims>) {
     if (rows.begin == 0 && rows.end == Dims::kernel_height)
@@ -316,18 +306,16 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
   auto run_tiles = [&]<std::size_t Blocks, std::size_t Pixels>(std::size_t f) {
     std::size_t ow = ow_begin;
     for (; ow + Pixels <= ow_end; ow += Pixels)
-      conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
-                                                 ow * d.stride_width - d.pad_left, rows);
+      conv2d_pixels_vector<Arch, Pixels, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0, ow * d.stride_width - d.pad_left,
+                                                 rows);
     if (pairs_of_registers) {
       rest_begin = ow;
       return;
     }
     for (; ow + 2 <= ow_end; ow += 2)
-      conv2d_pixels_vector<Arch, 2, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
-                                            ow * d.stride_width - d.pad_left, rows);
+      conv2d_pixels_vector<Arch, 2, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0, ow * d.stride_width - d.pad_left, rows);
     if (ow < ow_end)
-      conv2d_pixels_vector<Arch, 1, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0,
-                                            ow * d.stride_width - d.pad_left, rows);
+      conv2d_pixels_vector<Arch, 1, Blocks>(d, in, weights, bias, out_row + ow * d.filters, f, ih0, ow * d.stride_width - d.pad_left, rows);
   };
   // Blocks of two filter registers, or one (with twice the pixels) for the last register.
   // With compile-time sizes the tile width is a constant, and only that tile is compiled.
@@ -338,9 +326,15 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
       run_tiles.template operator()<Blocks, 2 * pixels / Blocks>(f);
     } else {
       switch (interior_tile_pixels(ow_end - ow_begin)) {
-        case 6: run_tiles.template operator()<Blocks, 12 / Blocks>(f); break;
-        case 5: run_tiles.template operator()<Blocks, 10 / Blocks>(f); break;
-        default: run_tiles.template operator()<Blocks, 8 / Blocks>(f); break;
+        case 6:
+          run_tiles.template operator()<Blocks, 12 / Blocks>(f);
+          break;
+        case 5:
+          run_tiles.template operator()<Blocks, 10 / Blocks>(f);
+          break;
+        default:
+          run_tiles.template operator()<Blocks, 8 / Blocks>(f);
+          break;
       }
     }
   };
@@ -356,11 +350,9 @@ TENET_ALWAYS_INLINE void conv2d_interior_run(const Dims& d, const float* TENET_R
   if (pairs_of_registers) {
     std::size_t ow = rest_begin;
     for (; ow + 2 <= ow_end; ow += 2)
-      conv2d_pixels_all_filters<Arch, 2>(d, in, weights, bias, out_row + ow * d.filters, ih0, ow * d.stride_width - d.pad_left,
-                                         rows);
+      conv2d_pixels_all_filters<Arch, 2>(d, in, weights, bias, out_row + ow * d.filters, ih0, ow * d.stride_width - d.pad_left, rows);
     if (ow < ow_end)
-      conv2d_pixels_all_filters<Arch, 1>(d, in, weights, bias, out_row + ow * d.filters, ih0, ow * d.stride_width - d.pad_left,
-                                         rows);
+      conv2d_pixels_all_filters<Arch, 1>(d, in, weights, bias, out_row + ow * d.filters, ih0, ow * d.stride_width - d.pad_left, rows);
   }
 }
 
@@ -374,10 +366,9 @@ inline constexpr std::size_t single_channel_max_filters = 8;
 /// channels-last output at the end. All taps of these pixels' windows must be inside the
 /// input horizontally; `rows` clips them vertically.
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void conv2d_single_channel_block(const Dims& d, const float* TENET_RESTRICT in,
-                                                     const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                                     float* TENET_RESTRICT out_row, std::size_t ih0, tap_range rows,
-                                                     std::size_t ow) {
+TENET_ALWAYS_INLINE void conv2d_single_channel_block(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                                     const float* TENET_RESTRICT bias, float* TENET_RESTRICT out_row, std::size_t ih0,
+                                                     tap_range rows, std::size_t ow) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t max_f = single_channel_max_filters;
@@ -409,8 +400,8 @@ inline constexpr bool single_channel_padded<Arch, static_conv2d_dims<Sizes...>> 
   using d = static_conv2d_dims<Sizes...>;
   constexpr std::size_t rows = (d::out_height - 1) * d::stride_height + d::kernel_height;
   constexpr std::size_t padded_width = d::out_width + d::kernel_width - 1;
-  return d::channels == 1 && d::stride_width == 1 && d::filters <= single_channel_max_filters &&
-         d::out_width >= simd::lanes<Arch> && rows * padded_width <= 8192;
+  return d::channels == 1 && d::stride_width == 1 && d::filters <= single_channel_max_filters && d::out_width >= simd::lanes<Arch> &&
+         rows * padded_width <= 8192;
 }();
 
 /// Output rows [row_begin, row_end) of a single_channel_padded layer, vectorized over
@@ -426,9 +417,9 @@ inline constexpr bool single_channel_padded<Arch, static_conv2d_dims<Sizes...>> 
 /// spilled two of the 12 accumulators to the stack, every FMA on them a store and a reload
 /// (LeNet-5 batch-1 inference, min of 10 x 3 runs, A/B: 14.8-17.1 -> 12.9-15.9 us).
 template <class Arch, class Dims>
-TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are Dims's constants*/, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
-                                  const float* TENET_RESTRICT bias, float* TENET_RESTRICT rows_out,
-                                  std::size_t row_begin, std::size_t row_end, bool relu) {
+TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are Dims's constants*/, const float* TENET_RESTRICT in,
+                                                 const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                                 float* TENET_RESTRICT rows_out, std::size_t row_begin, std::size_t row_end, bool relu) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t F = Dims::filters, KH = Dims::kernel_height, KW = Dims::kernel_width;
@@ -441,8 +432,8 @@ TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are 
   if (row_begin >= row_end) return;
   // Input rows the output rows read, clipped to the image.
   const std::ptrdiff_t top = static_cast<std::ptrdiff_t>(row_begin * Dims::stride_height) - static_cast<std::ptrdiff_t>(Dims::pad_top);
-  const std::ptrdiff_t bottom = static_cast<std::ptrdiff_t>((row_end - 1) * Dims::stride_height + KH) -
-                                static_cast<std::ptrdiff_t>(Dims::pad_top);
+  const std::ptrdiff_t bottom =
+      static_cast<std::ptrdiff_t>((row_end - 1) * Dims::stride_height + KH) - static_cast<std::ptrdiff_t>(Dims::pad_top);
   const std::size_t first = static_cast<std::size_t>(std::max<std::ptrdiff_t>(top, 0));
   const std::size_t last = static_cast<std::size_t>(std::min<std::ptrdiff_t>(bottom, static_cast<std::ptrdiff_t>(H)));
   alignas(64) float padded[max_rows * padded_width];
@@ -490,8 +481,8 @@ TENET_NOINLINE void conv2d_single_channel_padded(const Dims& /*d: the sizes are 
 /// `row_begin` first (the whole output, or a strip of a few rows: see fused.hpp).
 template <class Arch, class Dims>
 void conv2d_forward_rows(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
-                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT rows_out, std::size_t row_begin,
-                         std::size_t row_end, bool relu) {
+                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT rows_out, std::size_t row_begin, std::size_t row_end,
+                         bool relu) {
   constexpr std::size_t L = simd::lanes<Arch>;
   if constexpr (single_channel_padded<Arch, Dims>) {
     return conv2d_single_channel_padded<Arch>(d, in, weights, bias, rows_out, row_begin, row_end, relu);
@@ -520,8 +511,7 @@ void conv2d_forward_rows(const Dims& d, const float* TENET_RESTRICT in, const fl
       // Several registers of filters at once: a single register would be one dependency
       // chain through every tap and channel, four times slower than the interior pixels.
       std::size_t f = 0;
-      for (; f + 4 * L <= d.filters; f += 4 * L)
-        detail::conv2d_pixel_vector<Arch, 4>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
+      for (; f + 4 * L <= d.filters; f += 4 * L) detail::conv2d_pixel_vector<Arch, 4>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
       if (f + 2 * L <= d.filters) {
         detail::conv2d_pixel_vector<Arch, 2>(d, in, weights, bias, o, f, ih0, iw0, rows, cols);
         f += 2 * L;
@@ -538,8 +528,7 @@ void conv2d_forward_rows(const Dims& d, const float* TENET_RESTRICT in, const fl
     } else if (d.filters >= L && interior_begin < interior_end) {
       // ih0 is negative in the top padding; as an unsigned origin it wraps, and origin + kh is
       // exact again for the taps kept by `rows` (unsigned arithmetic is modular).
-      detail::conv2d_interior_run<Arch>(d, in, weights, bias, out_row, static_cast<std::size_t>(ih0), rows, interior_begin,
-                                        interior_end);
+      detail::conv2d_interior_run<Arch>(d, in, weights, bias, out_row, static_cast<std::size_t>(ih0), rows, interior_begin, interior_end);
     } else {
       for (std::size_t ow = interior_begin; ow < interior_end; ++ow) edge_pixel(ow);
     }
@@ -558,15 +547,13 @@ void conv2d_forward_rows(const Dims& d, const float* TENET_RESTRICT in, const fl
 /// then max(out, 0) with `relu` (a convolution followed by a ReLU layer, in inference).
 /// `in` is [H][W][C], `weights` [KH][KW][C][F], `bias` [F], `out` [OH][OW][F].
 template <class Arch, class Dims>
-void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
-                    const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
-                    std::size_t row_end, bool relu = false) {
+void conv2d_forward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                    float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end, bool relu = false) {
   float* rows_out = out + row_begin * d.out_width * d.filters;
   // A generic lambda: compiled only for the layers that take this path.
   const auto winograd = [&](const auto& dims) {
-    with_winograd_weights<Arch>(dims, weights, [&](const float* u) {
-      conv2d_winograd_rows<Arch>(dims, in, u, bias, rows_out, row_begin, row_end, relu);
-    });
+    with_winograd_weights<Arch>(dims, weights,
+                                [&](const float* u) { conv2d_winograd_rows<Arch>(dims, in, u, bias, rows_out, row_begin, row_end, relu); });
   };
   if constexpr (detail::winograd_static_dims<Dims>) {
     if constexpr (winograd_applies<Arch>(Dims{})) return winograd(d);
@@ -682,9 +669,8 @@ void conv2d_weight_grad_resident(const Dims& d, const float* TENET_RESTRICT in, 
 /// grad_weights[tap][c0 + i][f0 + j] += sum over output pixels of x[pixel(tap)][c0 + i] *
 /// g[pixel][f0 + j], for a tile of CB channels and FB registers of filters kept in registers.
 template <class Arch, std::size_t CB, std::size_t FB, class Dims>
-TENET_ALWAYS_INLINE void conv2d_weight_tile(const Dims& d, const float* TENET_RESTRICT in,
-                                            const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT gw,
-                                            std::size_t kh, std::size_t kw, std::size_t c0, std::size_t f0,
+TENET_ALWAYS_INLINE void conv2d_weight_tile(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT grad_out,
+                                            float* TENET_RESTRICT gw, std::size_t kh, std::size_t kw, std::size_t c0, std::size_t f0,
                                             tap_range rows, tap_range cols) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
@@ -754,12 +740,10 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_tile(const Dims& d, const float* TENE
 /// conv2d_pixels_all_filters). Same sums in the same order. Requires whole registers of
 /// channels. Not inlined: the input gradient's loops measured faster without it inline.
 template <class Arch, std::size_t Pixels, class Dims>
-TENET_NOINLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g,
-                                                        const float* TENET_RESTRICT wt, std::size_t row,
-                                                        float* TENET_RESTRICT gi) {
-  in_register_blocks<simd::lanes<Arch>, 8 / Pixels>(d.channels, [&]<std::size_t Blocks>(std::size_t c) {
-    conv2d_input_grad_tile<Arch, Pixels, Blocks>(d, g, wt, row, gi, c);
-  });
+TENET_NOINLINE void conv2d_input_grad_all_channels(const Dims& d, const float* TENET_RESTRICT g, const float* TENET_RESTRICT wt,
+                                                   std::size_t row, float* TENET_RESTRICT gi) {
+  in_register_blocks<simd::lanes<Arch>, 8 / Pixels>(
+      d.channels, [&]<std::size_t Blocks>(std::size_t c) { conv2d_input_grad_tile<Arch, Pixels, Blocks>(d, g, wt, row, gi, c); });
 }
 
 /// The same for fewer channels than lanes: one register over the zero-padded row of `wt`,
@@ -804,9 +788,8 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_tile(const Dims& d, const float
 /// loops below pick a tile width at run time, each width a compile-time register count.
 template <std::size_t Min, std::size_t Max, class Tile>
 TENET_ALWAYS_INLINE void with_tile_width(std::size_t n, Tile&& tile) {
-  [&]<std::size_t... N>(std::index_sequence<N...>) {
-    (void)((n == Min + N ? (tile.template operator()<Min + N>(), true) : false) || ...);
-  }(std::make_index_sequence<Max - Min + 1>{});
+  [&]<std::size_t... N>(std::index_sequence<N...>) { (void)((n == Min + N ? (tile.template operator()<Min + N>(), true) : false) || ...); }
+  (std::make_index_sequence<Max - Min + 1>{});
 }
 
 /// How many of the `left` pixels of a row the next tile of at most `max` takes: all when they
@@ -822,9 +805,8 @@ constexpr std::size_t next_tile_width(std::size_t left, std::size_t max) {
 /// FMA needed a broadcast of its own, and the loads, not the FMAs, set the pace (LeNet-5's
 /// second layer: 11 loads per 10 FMAs).
 template <class Arch, std::size_t Pixels, class Dims>
-TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_tile(const Dims& d, const float* TENET_RESTRICT g,
-                                                           const float* TENET_RESTRICT wt0, const float* TENET_RESTRICT wt1,
-                                                           std::size_t row, float* gi) {
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_tile(const Dims& d, const float* TENET_RESTRICT g, const float* TENET_RESTRICT wt0,
+                                                           const float* TENET_RESTRICT wt1, std::size_t row, float* gi) {
   using V = simd::vfloat<Arch>;
   V acc[Pixels + 1];
   for (std::size_t q = 0; q <= Pixels; ++q) acc[q] = simd::load<Arch>(gi + q * d.channels);
@@ -848,9 +830,8 @@ inline constexpr std::size_t short_pair_tile_max_pixels = 10;
 /// short where a tile's last register would end past grad_in; a pixel the cut leaves alone
 /// runs each tap on its own.
 template <class Arch, class Dims, class PixelAt>
-TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_row(const Dims& d, const float* TENET_RESTRICT g_row,
-                                                          const float* TENET_RESTRICT wt0, const float* TENET_RESTRICT wt1,
-                                                          std::size_t row, tap_range cols, PixelAt gi_at,
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_pair_row(const Dims& d, const float* TENET_RESTRICT g_row, const float* TENET_RESTRICT wt0,
+                                                          const float* TENET_RESTRICT wt1, std::size_t row, tap_range cols, PixelAt gi_at,
                                                           const float* grad_in_end) {
   constexpr std::size_t L = simd::lanes<Arch>, P = short_pair_tile_max_pixels;
   std::size_t ow = cols.begin;
@@ -882,9 +863,8 @@ inline constexpr std::size_t short_tile_max_pixels = 12;
 /// A tile whose last register would end past grad_in is cut short there (the last pixel of
 /// the last rows then runs alone).
 template <class Arch, class Dims, class PixelAt>
-TENET_ALWAYS_INLINE void conv2d_input_grad_short_row(const Dims& d, const float* TENET_RESTRICT g_row,
-                                                     const float* TENET_RESTRICT wt, std::size_t row, tap_range cols,
-                                                     PixelAt gi_at, const float* grad_in_end) {
+TENET_ALWAYS_INLINE void conv2d_input_grad_short_row(const Dims& d, const float* TENET_RESTRICT g_row, const float* TENET_RESTRICT wt,
+                                                     std::size_t row, tap_range cols, PixelAt gi_at, const float* grad_in_end) {
   constexpr std::size_t L = simd::lanes<Arch>, P = short_tile_max_pixels;
   std::size_t ow = cols.begin;
   while (ow < cols.end) {
@@ -892,10 +872,8 @@ TENET_ALWAYS_INLINE void conv2d_input_grad_short_row(const Dims& d, const float*
     while (n > 1 && gi_at(ow + n - 1) + L > grad_in_end) --n;
     const float* g = g_row + ow * d.filters;
     float* gi = gi_at(ow);
-    if (n == 1)
-      conv2d_input_grad_short<Arch>(d, g, wt, row, gi);
-    else
-      with_tile_width<2, P>(n, [&]<std::size_t Pixels>() { conv2d_input_grad_short_tile<Arch, Pixels>(d, g, wt, row, gi); });
+    if (n == 1) conv2d_input_grad_short<Arch>(d, g, wt, row, gi);
+    else with_tile_width<2, P>(n, [&]<std::size_t Pixels>() { conv2d_input_grad_short_tile<Arch, Pixels>(d, g, wt, row, gi); });
     ow += n;
   }
 }
@@ -963,8 +941,7 @@ TENET_ALWAYS_INLINE void conv2d_single_channel_tap_pass(const Dims& d, const sin
 /// time over its own pixels with a masked register at each row's end: 38 % of peak).
 template <class Arch, class Dims>
 void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT grad_out,
-                                       float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias,
-                                       float* TENET_RESTRICT scratch) {
+                                       float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias, float* TENET_RESTRICT scratch) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   const single_channel_copies<Arch, Dims> copies(d);
@@ -999,8 +976,7 @@ void conv2d_single_channel_weight_grad(const Dims& d, const float* TENET_RESTRIC
   for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
     std::size_t kw = 0;
     if (taps == 2)
-      for (; kw + 2 <= d.kernel_width; kw += 2)
-        conv2d_single_channel_tap_pass<Arch, 2>(d, copies, padded, scratch, grad_weights, kh, kw);
+      for (; kw + 2 <= d.kernel_width; kw += 2) conv2d_single_channel_tap_pass<Arch, 2>(d, copies, padded, scratch, grad_weights, kh, kw);
     for (; kw < d.kernel_width; ++kw) conv2d_single_channel_tap_pass<Arch, 1>(d, copies, padded, scratch, grad_weights, kh, kw);
   }
 }
@@ -1021,10 +997,9 @@ namespace detail {
 template <class Dims>
 constexpr auto input_gradient_dims(const Dims& d) {
   if constexpr (is_static_conv2d_dims<Dims>::value)
-    return static_conv2d_dims<Dims::out_height, Dims::out_width, Dims::filters, Dims::channels, 2, 2, 1, 1,
-                              Dims::in_height, Dims::in_width, 1, 1>{};
-  else
-    return conv2d_dims{d.out_height, d.out_width, d.filters, d.channels, 2, 2, 1, 1, d.in_height, d.in_width, 1, 1};
+    return static_conv2d_dims<Dims::out_height, Dims::out_width, Dims::filters, Dims::channels, 2, 2, 1, 1, Dims::in_height, Dims::in_width,
+                              1, 1>{};
+  else return conv2d_dims{d.out_height, d.out_width, d.filters, d.channels, 2, 2, 1, 1, d.in_height, d.in_width, 1, 1};
 }
 
 /// Whether conv2d_backward computes the input gradient by Winograd (winograd.hpp): a 2x2
@@ -1032,8 +1007,8 @@ constexpr auto input_gradient_dims(const Dims& d) {
 /// swapped geometry winograd_applies.
 template <class Arch, class Dims>
 constexpr bool winograd_input_gradient(const Dims& d) {
-  return d.kernel_height == 2 && d.kernel_width == 2 && d.stride_height == 1 && d.stride_width == 1 &&
-         d.pad_top == 0 && d.pad_left == 0 && winograd_applies<Arch>(input_gradient_dims(d));
+  return d.kernel_height == 2 && d.kernel_width == 2 && d.stride_height == 1 && d.stride_width == 1 && d.pad_top == 0 && d.pad_left == 0 &&
+         winograd_applies<Arch>(input_gradient_dims(d));
 }
 
 }  // namespace detail
@@ -1042,9 +1017,9 @@ constexpr bool winograd_input_gradient(const Dims& d) {
 /// their Winograd transform (detail::winograd_input_gradient).
 template <class Arch, class Dims>
 constexpr std::size_t conv2d_backward_scratch(const Dims& d) {
-  const std::size_t transposed_weights =
-      detail::winograd_input_gradient<Arch>(d) ? winograd_weight_floats(d)
-                                               : d.kernel_height * d.kernel_width * d.filters * conv2d_transposed_row<Arch>(d);
+  const std::size_t transposed_weights = detail::winograd_input_gradient<Arch>(d)
+                                             ? winograd_weight_floats(d)
+                                             : d.kernel_height * d.kernel_width * d.filters * conv2d_transposed_row<Arch>(d);
   // Single-channel layers also transpose the output gradient to [F][OH * OW] and copy the
   // input with zero padding.
   const std::size_t transposed_gradient = d.channels == 1 ? detail::single_channel_copies<Arch, Dims>(d).floats() : 0;
@@ -1088,9 +1063,8 @@ void conv2d_transpose_weights(const Dims& d, const float* TENET_RESTRICT weights
 /// the weights transposed so that channels are contiguous, several pixels at a time.
 template <class Arch, class Dims>
 void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
-                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
-                     float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias,
-                     float* TENET_RESTRICT scratch, bool weights_transposed = false) {
+                     const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_weights,
+                     float* TENET_RESTRICT grad_bias, float* TENET_RESTRICT scratch, bool weights_transposed = false) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t pixels = d.out_height * d.out_width;
   const std::size_t f_vector_end = d.filters - d.filters % L;
@@ -1112,43 +1086,44 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   } else if constexpr (detail::weights_fit_in_registers<Arch, Dims>) {
     detail::conv2d_weight_grad_resident<Arch>(d, in, grad_out, grad_weights, grad_bias);
   } else {
-  // Weights, tap by tap, over the output pixels whose window includes that tap.
-  for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
-    const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
-    for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
-      const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
-      float* gw = grad_weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
-      std::size_t f = 0;
-      // Tiles of 6 channels x 2 registers of filters: 12 accumulators (see the forward pass).
-      for (; f + 2 * L <= f_vector_end; f += 2 * L) {
-        std::size_t c = 0;
-        for (; c + 6 <= d.channels; c += 6) detail::conv2d_weight_tile<Arch, 6, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-        if (c + 4 <= d.channels) {
-          detail::conv2d_weight_tile<Arch, 4, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-          c += 4;
-        }
-        if (c + 2 <= d.channels) {
-          detail::conv2d_weight_tile<Arch, 2, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-          c += 2;
-        }
-        if (c < d.channels) detail::conv2d_weight_tile<Arch, 1, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-      }
-      for (; f < f_vector_end; f += L) {
-        std::size_t c = 0;
-        for (; c + 4 <= d.channels; c += 4) detail::conv2d_weight_tile<Arch, 4, 1>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-        for (; c < d.channels; ++c) detail::conv2d_weight_tile<Arch, 1, 1>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
-      }
-      if (f_vector_end < d.filters) {  // filters past the last full register, one at a time
-        for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
-          for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
-            const float* x = in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
-            const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
-            for (std::size_t c = 0; c < d.channels; ++c)
-              for (std::size_t t = f_vector_end; t < d.filters; ++t) gw[c * d.filters + t] = std::fma(x[c], g[t], gw[c * d.filters + t]);
+    // Weights, tap by tap, over the output pixels whose window includes that tap.
+    for (std::size_t kh = 0; kh < d.kernel_height; ++kh) {
+      const detail::tap_range rows = detail::outputs_reaching(kh, d.pad_top, d.stride_height, d.in_height, d.out_height);
+      for (std::size_t kw = 0; kw < d.kernel_width; ++kw) {
+        const detail::tap_range cols = detail::outputs_reaching(kw, d.pad_left, d.stride_width, d.in_width, d.out_width);
+        float* gw = grad_weights + (kh * d.kernel_width + kw) * d.channels * d.filters;
+        std::size_t f = 0;
+        // Tiles of 6 channels x 2 registers of filters: 12 accumulators (see the forward pass).
+        for (; f + 2 * L <= f_vector_end; f += 2 * L) {
+          std::size_t c = 0;
+          for (; c + 6 <= d.channels; c += 6) detail::conv2d_weight_tile<Arch, 6, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+          if (c + 4 <= d.channels) {
+            detail::conv2d_weight_tile<Arch, 4, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+            c += 4;
           }
+          if (c + 2 <= d.channels) {
+            detail::conv2d_weight_tile<Arch, 2, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+            c += 2;
+          }
+          if (c < d.channels) detail::conv2d_weight_tile<Arch, 1, 2>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+        }
+        for (; f < f_vector_end; f += L) {
+          std::size_t c = 0;
+          for (; c + 4 <= d.channels; c += 4) detail::conv2d_weight_tile<Arch, 4, 1>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+          for (; c < d.channels; ++c) detail::conv2d_weight_tile<Arch, 1, 1>(d, in, grad_out, gw, kh, kw, c, f, rows, cols);
+        }
+        if (f_vector_end < d.filters) {  // filters past the last full register, one at a time
+          for (std::size_t oh = rows.begin; oh < rows.end; ++oh)
+            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) {
+              const float* x =
+                  in + ((oh * d.stride_height + kh - d.pad_top) * d.in_width + ow * d.stride_width + kw - d.pad_left) * d.channels;
+              const float* g = grad_out + (oh * d.out_width + ow) * d.filters;
+              for (std::size_t c = 0; c < d.channels; ++c)
+                for (std::size_t t = f_vector_end; t < d.filters; ++t) gw[c * d.filters + t] = std::fma(x[c], g[t], gw[c * d.filters + t]);
+            }
+        }
       }
     }
-  }
   }
 
   if (grad_in == nullptr) return;
@@ -1157,9 +1132,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
   // transposed to [tap][f][c] (conv2d_transpose_weights).
   if (!weights_transposed) conv2d_transpose_weights<Arch>(d, weights, scratch);
   // A generic lambda: compiled only for the layers that take this path.
-  const auto winograd = [&](const auto& gradient_dims) {
-    conv2d_winograd_input_gradient<Arch>(gradient_dims, grad_out, scratch, grad_in);
-  };
+  const auto winograd = [&](const auto& gradient_dims) { conv2d_winograd_input_gradient<Arch>(gradient_dims, grad_out, scratch, grad_in); };
   if constexpr (detail::is_static_conv2d_dims<Dims>::value) {
     if constexpr (detail::winograd_input_gradient<Arch>(Dims{})) return winograd(detail::input_gradient_dims(d));
   } else if (detail::winograd_input_gradient<Arch>(d)) {
@@ -1191,8 +1164,8 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
           for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
             float* gi_row = input_row(oh);
             auto gi_at = [&](std::size_t ow) { return gi_row + (ow + kw - d.pad_left) * d.channels; };
-            detail::conv2d_input_grad_short_pair_row<Arch>(d, grad_out + oh * d.out_width * d.filters, wt, wt + d.filters * row,
-                                                           row, cols, gi_at, grad_in_end);
+            detail::conv2d_input_grad_short_pair_row<Arch>(d, grad_out + oh * d.out_width * d.filters, wt, wt + d.filters * row, row, cols,
+                                                           gi_at, grad_in_end);
           }
           ++kw;
           continue;
@@ -1224,8 +1197,7 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
           }
           for (; ow + 2 <= cols.end; ow += 2)
             detail::conv2d_input_grad_tile<Arch, 2, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
-          if (ow < cols.end)
-            detail::conv2d_input_grad_tile<Arch, 1, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
+          if (ow < cols.end) detail::conv2d_input_grad_tile<Arch, 1, Blocks>(d, g_row + ow * d.filters, wt, row, gi_at(ow), c);
         };
         std::size_t c = 0;
         for (; c + 2 * L <= c_vector_end; c += 2 * L) run_block.template operator()<2>(c);
@@ -1254,9 +1226,9 @@ void conv2d_backward(const Dims& d, const float* TENET_RESTRICT in, const float*
 /// forward and weight-gradient paths take two registers of filters, the general ones reload
 /// the weights for every few pixels).
 template <class Arch, class Dims>
-using conv2d_arch = std::conditional_t<!detail::weights_fit_in_registers<Arch, Dims> &&
-                                           detail::weights_fit_in_registers<simd::half_width_t<Arch>, Dims>,
-                                       simd::half_width_t<Arch>, Arch>;
+using conv2d_arch =
+    std::conditional_t<!detail::weights_fit_in_registers<Arch, Dims> && detail::weights_fit_in_registers<simd::half_width_t<Arch>, Dims>,
+                       simd::half_width_t<Arch>, Arch>;
 
 }  // namespace tenet::kernels
 

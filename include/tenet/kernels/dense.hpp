@@ -43,8 +43,7 @@ struct dense_dims {
 template <class Arch, class Dims>
 inline constexpr bool dense_uses_interleaved = false;
 template <class Arch, std::size_t In, std::size_t Units>
-inline constexpr bool dense_uses_interleaved<Arch, static_dense_dims<In, Units>> =
-    Units % simd::lanes<Arch> != 0 && Units <= 12;
+inline constexpr bool dense_uses_interleaved<Arch, static_dense_dims<In, Units>> = Units % simd::lanes<Arch> != 0 && Units <= 12;
 
 /// Whether a layer's forward and input-gradient passes run at half `Arch`'s width: layers
 /// with fewer units than lanes (10 classes on AVX-512), whose rows are shorter than one
@@ -74,8 +73,7 @@ constexpr auto input_of_lane(std::index_sequence<J...>) {
 /// at the end. 3136 -> 10: 1.75 -> 1.23 us.
 template <class Arch, std::size_t In, std::size_t Units, std::size_t... K>
 TENET_ALWAYS_INLINE void dense_forward_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
-                                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT y,
-                                                   std::index_sequence<K...>) {
+                                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::index_sequence<K...>) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t vector_end = In - In % L;
@@ -84,8 +82,8 @@ TENET_ALWAYS_INLINE void dense_forward_interleaved(const float* TENET_RESTRICT x
   for (std::size_t i = 0; i < vector_end; i += L) {
     const V xv = simd::load<Arch>(x + i);
     const float* w = weights + i * Units;
-    ((acc[K] = simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
-                          simd::load<Arch>(w + K * L), acc[K])),
+    ((acc[K] =
+          simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})), simd::load<Arch>(w + K * L), acc[K])),
      ...);
   }
   alignas(64) float partial[L * Units];
@@ -111,18 +109,15 @@ inline constexpr std::size_t widest_single_pass = 15;
 /// run groups of up to 4 registers x 2 chains; smaller ones split the inputs further. It
 /// depends only on the layer's width, never on how the units are grouped or on how many
 /// examples run together, so dense_forward_batch adds up in exactly the same order.
-constexpr std::size_t dense_chains(std::size_t registers) {
-  return registers >= 8 ? 1 : registers >= 3 ? 2 : 8 / registers;
-}
+constexpr std::size_t dense_chains(std::size_t registers) { return registers >= 8 ? 1 : registers >= 3 ? 2 : 8 / registers; }
 
 /// Registers of units in one pass of dense_units_blocked, and inputs per block.
 inline constexpr std::size_t blocked_pass_registers = 8, blocked_block_inputs = 32;
 
 /// One pass of dense_units_blocked: Blocks registers of units from `unit`, inputs [begin, end).
 template <class Arch, std::size_t Blocks, class Dims>
-TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RESTRICT x,
-                                            const float* TENET_RESTRICT weights, float* TENET_RESTRICT y,
-                                            std::size_t unit, std::size_t begin, std::size_t end) {
+TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                            float* TENET_RESTRICT y, std::size_t unit, std::size_t begin, std::size_t end) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   V acc[Blocks];
@@ -147,8 +142,7 @@ TENET_ALWAYS_INLINE void dense_blocked_pass(const Dims& d, const float* TENET_RE
 /// registers L) must be whole registers (no overlapping last register: y holds the partial sums).
 template <class Arch, class Dims>
 void dense_units_blocked(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
-                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin,
-                         std::size_t registers) {
+                         const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin, std::size_t registers) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t passes = (registers + blocked_pass_registers - 1) / blocked_pass_registers;
   for (std::size_t begin = 0; begin < d.inputs; begin += blocked_block_inputs) {
@@ -157,14 +151,30 @@ void dense_units_blocked(const Dims& d, const float* TENET_RESTRICT x, const flo
     for (std::size_t p = 0; p < passes; ++p) {  // as even as possible: 17 registers are 6 + 6 + 5
       const std::size_t n = registers / passes + (p < registers % passes ? 1 : 0);
       switch (n) {
-        case 1: dense_blocked_pass<Arch, 1>(d, x, weights, y, unit, begin, end); break;
-        case 2: dense_blocked_pass<Arch, 2>(d, x, weights, y, unit, begin, end); break;
-        case 3: dense_blocked_pass<Arch, 3>(d, x, weights, y, unit, begin, end); break;
-        case 4: dense_blocked_pass<Arch, 4>(d, x, weights, y, unit, begin, end); break;
-        case 5: dense_blocked_pass<Arch, 5>(d, x, weights, y, unit, begin, end); break;
-        case 6: dense_blocked_pass<Arch, 6>(d, x, weights, y, unit, begin, end); break;
-        case 7: dense_blocked_pass<Arch, 7>(d, x, weights, y, unit, begin, end); break;
-        default: dense_blocked_pass<Arch, 8>(d, x, weights, y, unit, begin, end); break;
+        case 1:
+          dense_blocked_pass<Arch, 1>(d, x, weights, y, unit, begin, end);
+          break;
+        case 2:
+          dense_blocked_pass<Arch, 2>(d, x, weights, y, unit, begin, end);
+          break;
+        case 3:
+          dense_blocked_pass<Arch, 3>(d, x, weights, y, unit, begin, end);
+          break;
+        case 4:
+          dense_blocked_pass<Arch, 4>(d, x, weights, y, unit, begin, end);
+          break;
+        case 5:
+          dense_blocked_pass<Arch, 5>(d, x, weights, y, unit, begin, end);
+          break;
+        case 6:
+          dense_blocked_pass<Arch, 6>(d, x, weights, y, unit, begin, end);
+          break;
+        case 7:
+          dense_blocked_pass<Arch, 7>(d, x, weights, y, unit, begin, end);
+          break;
+        default:
+          dense_blocked_pass<Arch, 8>(d, x, weights, y, unit, begin, end);
+          break;
       }
       unit += n * L;
     }
@@ -183,9 +193,8 @@ struct is_static_dense_dims<static_dense_dims<In, Units>> : std::true_type {};
 /// Register b of one pass covers units at[b]; a ragged last register overlaps its neighbour
 /// (units computed twice get identical values).
 template <class Arch, std::size_t Blocks, std::size_t Split, class Dims>
-TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RESTRICT x,
-                                            const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                            float* TENET_RESTRICT y, const std::size_t* at) {
+TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                            const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, const std::size_t* at) {
   using V = simd::vfloat<Arch>;
   // Chain s sums the inputs i with i % Split == s, in order (the odd input left over by the
   // split goes to chain 0); the chains are added to the bias in order at the end.
@@ -214,9 +223,8 @@ TENET_ALWAYS_INLINE void dense_units_vector(const Dims& d, const float* TENET_RE
 
 /// One input's multiply-adds into one chain of a dense_batch_tile.
 template <class Arch, std::size_t Registers, std::size_t Examples, class Dims>
-TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_RESTRICT x,
-                                          const float* TENET_RESTRICT weights, const std::size_t* at, std::size_t i,
-                                          simd::vfloat<Arch> (&acc)[Examples][Registers]) {
+TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                          const std::size_t* at, std::size_t i, simd::vfloat<Arch> (&acc)[Examples][Registers]) {
   using V = simd::vfloat<Arch>;
   const float* w = weights + i * d.units;
   V wv[Registers];
@@ -235,9 +243,8 @@ TENET_ALWAYS_INLINE void dense_batch_step(const Dims& d, const float* TENET_REST
 /// deep CNN 3136 -> 128 in blocks of 8, 19 -> 15 us per example (2 x 3 examples with both
 /// chains at once before).
 template <class Arch, std::size_t Registers, std::size_t Examples, std::size_t Chains, class Dims>
-TENET_ALWAYS_INLINE void dense_batch_tile(const Dims& d, const float* TENET_RESTRICT x,
-                                          const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                          float* TENET_RESTRICT y, const std::size_t* at) {
+TENET_ALWAYS_INLINE void dense_batch_tile(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                          const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, const std::size_t* at) {
   using V = simd::vfloat<Arch>;
   static_assert(Chains == 1 || Chains == 2);
   const std::size_t split_end = d.inputs - d.inputs % Chains;
@@ -262,17 +269,15 @@ TENET_ALWAYS_INLINE void dense_batch_tile(const Dims& d, const float* TENET_REST
 /// Units [unit_begin, unit_end) of y = x W + b for one example.
 /// `x` is [inputs], `weights` [inputs][units], `bias` and `y` [units].
 template <class Arch, class Dims>
-void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
-                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT y, std::size_t unit_begin,
-                   std::size_t unit_end) {
+void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                   float* TENET_RESTRICT y, std::size_t unit_begin, std::size_t unit_end) {
   if constexpr (dense_runs_half_width<Arch, Dims>)
     return dense_forward<simd::half_width_t<Arch>>(d, x, weights, bias, y, unit_begin, unit_end);
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t max_blocks = 4;
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
     if (unit_begin == 0 && unit_end == Dims::units) {
-      detail::dense_forward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, bias, y,
-                                                                         std::make_index_sequence<Dims::units>{});
+      detail::dense_forward_interleaved<Arch, Dims::inputs, Dims::units>(x, weights, bias, y, std::make_index_sequence<Dims::units>{});
       return;
     }
   }
@@ -319,15 +324,24 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
       }
     } else {
       switch (registers) {
-        case 8: return run.template operator()<8>();
-        case 9: return run.template operator()<9>();
-        case 10: return run.template operator()<10>();
-        case 11: return run.template operator()<11>();
-        case 12: return run.template operator()<12>();
-        case 13: return run.template operator()<13>();
-        case 14: return run.template operator()<14>();
-        case 15: return run.template operator()<15>();
-        default: break;
+        case 8:
+          return run.template operator()<8>();
+        case 9:
+          return run.template operator()<9>();
+        case 10:
+          return run.template operator()<10>();
+        case 11:
+          return run.template operator()<11>();
+        case 12:
+          return run.template operator()<12>();
+        case 13:
+          return run.template operator()<13>();
+        case 14:
+          return run.template operator()<14>();
+        case 15:
+          return run.template operator()<15>();
+        default:
+          break;
       }
     }
     // A range of a layer's units: register by register, the same single chains, the same sums.
@@ -340,10 +354,18 @@ void dense_forward(const Dims& d, const float* TENET_RESTRICT x, const float* TE
     const std::size_t n = std::min(max_blocks, registers - r);
     for (std::size_t b = 0; b < n; ++b) pass[b] = at(r + b);
     switch (n) {
-      case 1: detail::dense_units_vector<Arch, 1, 2>(d, x, weights, bias, y, pass); break;
-      case 2: detail::dense_units_vector<Arch, 2, 2>(d, x, weights, bias, y, pass); break;
-      case 3: detail::dense_units_vector<Arch, 3, 2>(d, x, weights, bias, y, pass); break;
-      default: detail::dense_units_vector<Arch, 4, 2>(d, x, weights, bias, y, pass); break;
+      case 1:
+        detail::dense_units_vector<Arch, 1, 2>(d, x, weights, bias, y, pass);
+        break;
+      case 2:
+        detail::dense_units_vector<Arch, 2, 2>(d, x, weights, bias, y, pass);
+        break;
+      case 3:
+        detail::dense_units_vector<Arch, 3, 2>(d, x, weights, bias, y, pass);
+        break;
+      default:
+        detail::dense_units_vector<Arch, 4, 2>(d, x, weights, bias, y, pass);
+        break;
     }
   }
 }
@@ -389,21 +411,57 @@ void dense_forward_batch(const Dims& d, const float* TENET_RESTRICT x, const flo
       float* ye = y + e * d.units;
       if (r + 1 < registers) {
         switch (std::min<std::size_t>(4, count - e)) {
-          case 1: tile.template operator()<2, 1>(xe, ye, pass); e += 1; break;
-          case 2: tile.template operator()<2, 2>(xe, ye, pass); e += 2; break;
-          case 3: tile.template operator()<2, 3>(xe, ye, pass); e += 3; break;
-          default: tile.template operator()<2, 4>(xe, ye, pass); e += 4; break;
+          case 1:
+            tile.template operator()<2, 1>(xe, ye, pass);
+            e += 1;
+            break;
+          case 2:
+            tile.template operator()<2, 2>(xe, ye, pass);
+            e += 2;
+            break;
+          case 3:
+            tile.template operator()<2, 3>(xe, ye, pass);
+            e += 3;
+            break;
+          default:
+            tile.template operator()<2, 4>(xe, ye, pass);
+            e += 4;
+            break;
         }
       } else {
         switch (std::min<std::size_t>(8, count - e)) {
-          case 1: tile.template operator()<1, 1>(xe, ye, pass); e += 1; break;
-          case 2: tile.template operator()<1, 2>(xe, ye, pass); e += 2; break;
-          case 3: tile.template operator()<1, 3>(xe, ye, pass); e += 3; break;
-          case 4: tile.template operator()<1, 4>(xe, ye, pass); e += 4; break;
-          case 5: tile.template operator()<1, 5>(xe, ye, pass); e += 5; break;
-          case 6: tile.template operator()<1, 6>(xe, ye, pass); e += 6; break;
-          case 7: tile.template operator()<1, 7>(xe, ye, pass); e += 7; break;
-          default: tile.template operator()<1, 8>(xe, ye, pass); e += 8; break;
+          case 1:
+            tile.template operator()<1, 1>(xe, ye, pass);
+            e += 1;
+            break;
+          case 2:
+            tile.template operator()<1, 2>(xe, ye, pass);
+            e += 2;
+            break;
+          case 3:
+            tile.template operator()<1, 3>(xe, ye, pass);
+            e += 3;
+            break;
+          case 4:
+            tile.template operator()<1, 4>(xe, ye, pass);
+            e += 4;
+            break;
+          case 5:
+            tile.template operator()<1, 5>(xe, ye, pass);
+            e += 5;
+            break;
+          case 6:
+            tile.template operator()<1, 6>(xe, ye, pass);
+            e += 6;
+            break;
+          case 7:
+            tile.template operator()<1, 7>(xe, ye, pass);
+            e += 7;
+            break;
+          default:
+            tile.template operator()<1, 8>(xe, ye, pass);
+            e += 8;
+            break;
         }
       }
     }
@@ -415,10 +473,9 @@ namespace detail {
 /// Inputs [begin, end) of dense_backward, one input at a time: its row of weight gradients
 /// (registers, then scalars) and its input gradient (a dot product and a horizontal sum).
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_RESTRICT x,
-                                             const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
-                                             float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_weights,
-                                             std::size_t begin, std::size_t end) {
+TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
+                                             const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                                             float* TENET_RESTRICT grad_weights, std::size_t begin, std::size_t end) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t vector_end = d.units - d.units % L;
@@ -447,9 +504,8 @@ TENET_ALWAYS_INLINE void dense_backward_rows(const Dims& d, const float* TENET_R
 /// side and share each load of the output gradient. One row at a time, a 128-unit layer's
 /// row was a chain of 16 dependent FMAs (64 cycles).
 template <class Arch, std::size_t Rows, class Dims>
-TENET_ALWAYS_INLINE void dense_input_gradient_rows(const Dims& d, const float* TENET_RESTRICT weights,
-                                                   const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
-                                                   std::size_t i) {
+TENET_ALWAYS_INLINE void dense_input_gradient_rows(const Dims& d, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
+                                                   float* TENET_RESTRICT grad_in, std::size_t i) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t vector_end = d.units - d.units % L;
@@ -470,9 +526,8 @@ TENET_ALWAYS_INLINE void dense_input_gradient_rows(const Dims& d, const float* T
 /// Input gradients of rows [begin, end): dense_input_gradient_rows 4 rows at a time (one
 /// kernel alone, 400 -> 120: 2.5 us a row at a time, 1.7-2.1 us 4 rows, 2.3-2.6 us 8 rows).
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void dense_input_gradient(const Dims& d, const float* TENET_RESTRICT weights,
-                                              const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
-                                              std::size_t begin, std::size_t end) {
+TENET_ALWAYS_INLINE void dense_input_gradient(const Dims& d, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
+                                              float* TENET_RESTRICT grad_in, std::size_t begin, std::size_t end) {
   constexpr std::size_t rows = 4;
   std::size_t i = begin;
   for (; i + rows <= end; i += rows) dense_input_gradient_rows<Arch, rows>(d, weights, grad_out, grad_in, i);
@@ -512,7 +567,7 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
       const V xv = simd::load_to_register<Arch>(x + i);
       float* gw = grad_weights + i * Units;
       ((simd::store<Arch>(gw + K * L, simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
-                                                  simd::load<Arch>(repeated + K * L), simd::load<Arch>(gw + K * L)))),
+                                                simd::load<Arch>(repeated + K * L), simd::load<Arch>(gw + K * L)))),
        ...);
     }
     if (grad_in == nullptr) continue;
@@ -529,8 +584,7 @@ TENET_ALWAYS_INLINE void dense_backward_interleaved(const float* TENET_RESTRICT 
   }
   if constexpr (WeightGradients)
     dense_backward_rows<Arch>(static_dense_dims<In, Units>{}, x, weights, grad_out, grad_in, grad_weights, vector_end, In);
-  else
-    dense_input_gradient<Arch>(static_dense_dims<In, Units>{}, weights, grad_out, grad_in, vector_end, In);
+  else dense_input_gradient<Arch>(static_dense_dims<In, Units>{}, weights, grad_out, grad_in, vector_end, In);
 }
 
 /// How many examples dense_weight_gradients takes in one sweep over the weight gradients:
@@ -542,9 +596,8 @@ inline constexpr std::size_t weight_gradient_sweep = 8;
 /// gradients, Units registers, stay in registers while each example adds its products (the
 /// inputs spread as in the forward pass, the output gradient repeated with period Units).
 template <class Arch, std::size_t In, std::size_t Units, std::size_t... K>
-TENET_ALWAYS_INLINE void dense_weight_gradients_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT g,
-                                                            std::size_t count, float* TENET_RESTRICT grad_weights,
-                                                            std::index_sequence<K...>) {
+TENET_ALWAYS_INLINE void dense_weight_gradients_interleaved(const float* TENET_RESTRICT x, const float* TENET_RESTRICT g, std::size_t count,
+                                                            float* TENET_RESTRICT grad_weights, std::index_sequence<K...>) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t vector_end = In - In % L;
@@ -557,7 +610,7 @@ TENET_ALWAYS_INLINE void dense_weight_gradients_interleaved(const float* TENET_R
     for (std::size_t e = 0; e < count; ++e) {
       const V xv = simd::load_to_register<Arch>(x + e * In + i);
       ((acc[K] = simd::fma(xsimd::swizzle(xv, input_of_lane<Arch, Units, K>(std::make_index_sequence<L>{})),
-                            simd::load<Arch>(repeated[e] + K * L), acc[K])),
+                           simd::load<Arch>(repeated[e] + K * L), acc[K])),
        ...);
     }
     (simd::store<Arch>(gw + K * L, acc[K]), ...);
@@ -574,16 +627,15 @@ TENET_ALWAYS_INLINE void dense_weight_gradients_interleaved(const float* TENET_R
 /// registers while every example adds its products: per example Registers loads of its
 /// output gradient and Rows broadcasts of its inputs for Rows x Registers FMAs.
 template <class Arch, std::size_t Rows, std::size_t Registers, class Dims>
-TENET_ALWAYS_INLINE void dense_weight_gradient_tile(const Dims& d, const float* TENET_RESTRICT x,
-                                                    const float* TENET_RESTRICT g, std::size_t count,
-                                                    float* TENET_RESTRICT grad_weights, std::size_t i, std::size_t u) {
+TENET_ALWAYS_INLINE void dense_weight_gradient_tile(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT g,
+                                                    std::size_t count, float* TENET_RESTRICT grad_weights, std::size_t i, std::size_t u) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   V acc[Rows][Registers];
   for (std::size_t r = 0; r < Rows; ++r)
     for (std::size_t k = 0; k < Registers; ++k) acc[r][k] = simd::load<Arch>(grad_weights + (i + r) * d.units + u + k * L);
-  // The examples' loop not unrolled: unrolled (with compile-time sizes), g++ scheduled the
-  // tile worse (400 -> 120: 1.6 us per example against 1.0 us; 1.2 us with run-time sizes).
+      // The examples' loop not unrolled: unrolled (with compile-time sizes), g++ scheduled the
+      // tile worse (400 -> 120: 1.6 us per example against 1.0 us; 1.2 us with run-time sizes).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 1
 #endif
@@ -602,9 +654,8 @@ TENET_ALWAYS_INLINE void dense_weight_gradient_tile(const Dims& d, const float* 
 /// Rows [i, i + Rows) of dense_weight_gradients: pairs of unit registers, a last single
 /// register, then the units past the last whole register one FMA at a time.
 template <class Arch, std::size_t Rows, class Dims>
-TENET_ALWAYS_INLINE void dense_weight_gradient_rows(const Dims& d, const float* TENET_RESTRICT x,
-                                                    const float* TENET_RESTRICT g, std::size_t count,
-                                                    float* TENET_RESTRICT grad_weights, std::size_t i) {
+TENET_ALWAYS_INLINE void dense_weight_gradient_rows(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT g,
+                                                    std::size_t count, float* TENET_RESTRICT grad_weights, std::size_t i) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t vector_end = d.units - d.units % L;
   std::size_t u = 0;
@@ -631,8 +682,8 @@ void dense_backward_input(const Dims& d, const float* TENET_RESTRICT weights, co
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if (grad_in == nullptr) return;
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
-    detail::dense_backward_interleaved<Arch, false, Dims::inputs, Dims::units>(
-        nullptr, weights, grad_out, grad_in, nullptr, std::make_index_sequence<Dims::units>{});
+    detail::dense_backward_interleaved<Arch, false, Dims::inputs, Dims::units>(nullptr, weights, grad_out, grad_in, nullptr,
+                                                                               std::make_index_sequence<Dims::units>{});
   } else {
     detail::dense_input_gradient<Arch>(d, weights, grad_out, grad_in, 0, d.inputs);
   }
@@ -667,15 +718,14 @@ void dense_weight_gradients(const Dims& d, const float* TENET_RESTRICT x, const 
 /// Gradients of y = x W + b for one example: accumulates x^T g into `grad_weights`
 /// [inputs][units] and g into `grad_bias`; when `grad_in` is not null, writes W g into it.
 template <class Arch, class Dims>
-void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights,
-                    const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
-                    float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
+void dense_backward(const Dims& d, const float* TENET_RESTRICT x, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT grad_out,
+                    float* TENET_RESTRICT grad_in, float* TENET_RESTRICT grad_weights, float* TENET_RESTRICT grad_bias) {
   if constexpr (dense_runs_half_width<Arch, Dims>)
     return dense_backward<simd::half_width_t<Arch>>(d, x, weights, grad_out, grad_in, grad_weights, grad_bias);
   for (std::size_t u = 0; u < d.units; ++u) grad_bias[u] += grad_out[u];
   if constexpr (dense_uses_interleaved<Arch, Dims>) {
     detail::dense_backward_interleaved<Arch, true, Dims::inputs, Dims::units>(x, weights, grad_out, grad_in, grad_weights,
-                                                                        std::make_index_sequence<Dims::units>{});
+                                                                              std::make_index_sequence<Dims::units>{});
   } else {
     detail::dense_backward_rows<Arch>(d, x, weights, grad_out, grad_in, grad_weights, 0, d.inputs);
   }

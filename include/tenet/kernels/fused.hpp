@@ -18,8 +18,8 @@ namespace tenet::kernels {
 namespace detail {
 
 /// The pooling geometry of one strip: one window tall, one output row.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t PH, std::size_t PW, std::size_t SH,
-          std::size_t SW, std::size_t OH, std::size_t OW>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t PH, std::size_t PW, std::size_t SH, std::size_t SW, std::size_t OH,
+          std::size_t OW>
 constexpr auto one_pooled_row(static_pool_dims<H, W, C, PH, PW, SH, SW, OH, OW>) {
   return static_pool_dims<PH, W, C, PH, PW, SH, SW, 1, OW>{};
 }
@@ -35,8 +35,7 @@ constexpr pool_dims one_pooled_row(pool_dims d) {
 /// and its windows do not overlap vertically (each convolution row is pooled once).
 template <class ConvDims, class PoolDims>
 constexpr bool fusable_conv2d_max_pool(const ConvDims& c, const PoolDims& p) {
-  return p.in_height == c.out_height && p.in_width == c.out_width && p.channels == c.filters &&
-         p.stride_height == p.window_height;
+  return p.in_height == c.out_height && p.in_width == c.out_width && p.channels == c.filters && p.stride_height == p.window_height;
 }
 
 /// Floats of the strip buffer conv2d_relu_max_pool_forward needs.
@@ -58,8 +57,7 @@ inline constexpr bool pools_from_registers<Arch, static_conv2d_dims<C...>, stati
   using cd = static_conv2d_dims<C...>;
   using pd = static_pool_dims<P...>;
   return fusable_conv2d_max_pool(cd{}, pd{}) && cd::kernel_height * cd::kernel_width * cd::channels <= 4 &&
-         cd::filters % simd::lanes<Arch> == 0 && pd::stride_width == pd::window_width &&
-         pd::window_height * pd::window_width <= 8;
+         cd::filters % simd::lanes<Arch> == 0 && pd::stride_width == pd::window_width && pd::window_height * pd::window_width <= 8;
 }();
 
 /// `Pooled` neighbouring pooled pixels of one register of filters (`f`), starting at pooled
@@ -71,9 +69,8 @@ inline constexpr bool pools_from_registers<Arch, static_conv2d_dims<C...>, stati
 /// bias, the order of conv2d_forward, so the bits are the same; ReLU then max pooling as the
 /// two layers do them.
 template <class Arch, std::size_t Pooled, bool Clipped, class CD, class PD>
-TENET_ALWAYS_INLINE void conv2d_relu_pool_tile(const float* TENET_RESTRICT in, const simd::vfloat<Arch> (&w)[4],
-                                               simd::vfloat<Arch> bias, float* TENET_RESTRICT out, std::size_t pr,
-                                               std::size_t pc) {
+TENET_ALWAYS_INLINE void conv2d_relu_pool_tile(const float* TENET_RESTRICT in, const simd::vfloat<Arch> (&w)[4], simd::vfloat<Arch> bias,
+                                               float* TENET_RESTRICT out, std::size_t pr, std::size_t pc) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t KH = CD::kernel_height, KW = CD::kernel_width, C = CD::channels;
   constexpr std::size_t SH = CD::stride_height, SW = CD::stride_width;
@@ -128,9 +125,8 @@ TENET_ALWAYS_INLINE void conv2d_relu_pool_tile(const float* TENET_RESTRICT in, c
 /// The seed CNN's first layers: 1.4-2.0 us through a strip, 0.87-1.1 us this way (the
 /// convolution alone takes 0.86-1.1 us).
 template <class Arch, class CD, class PD>
-void conv2d_relu_max_pool_resident(const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
-                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
-                                   std::size_t row_end) {
+void conv2d_relu_max_pool_resident(const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
+                                   float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   constexpr std::size_t taps = CD::kernel_height * CD::kernel_width * CD::channels;
@@ -157,13 +153,10 @@ void conv2d_relu_max_pool_resident(const float* TENET_RESTRICT in, const float* 
       const bool rows_in = row_inside(pr);
       std::size_t pc = 0;
       for (; pc + pooled <= PD::out_width; pc += pooled) {
-        if (rows_in && tile_inside(pc))
-          conv2d_relu_pool_tile<Arch, pooled, false, CD, PD>(in, w, b, out_row + pc * CD::filters, pr, pc);
-        else
-          conv2d_relu_pool_tile<Arch, pooled, true, CD, PD>(in, w, b, out_row + pc * CD::filters, pr, pc);
+        if (rows_in && tile_inside(pc)) conv2d_relu_pool_tile<Arch, pooled, false, CD, PD>(in, w, b, out_row + pc * CD::filters, pr, pc);
+        else conv2d_relu_pool_tile<Arch, pooled, true, CD, PD>(in, w, b, out_row + pc * CD::filters, pr, pc);
       }
-      for (; pc < PD::out_width; ++pc)
-        conv2d_relu_pool_tile<Arch, 1, true, CD, PD>(in, w, b, out_row + pc * CD::filters, pr, pc);
+      for (; pc < PD::out_width; ++pc) conv2d_relu_pool_tile<Arch, 1, true, CD, PD>(in, w, b, out_row + pc * CD::filters, pr, pc);
     }
   }
 }
@@ -173,10 +166,9 @@ void conv2d_relu_max_pool_resident(const float* TENET_RESTRICT in, const float* 
 /// Pooled rows [row_begin, row_end) of max_pool(relu(conv2d(in))) for a convolution that
 /// winograd_applies to, from its transformed weights `u` (conv2d_winograd_weights).
 template <class Arch, class ConvDims, class PoolDims>
-void conv2d_winograd_relu_max_pool_from(const ConvDims& c, const PoolDims& p, const float* TENET_RESTRICT in,
-                                        const float* TENET_RESTRICT u, const float* TENET_RESTRICT bias,
-                                        float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end,
-                                        float* TENET_RESTRICT strip) {
+void conv2d_winograd_relu_max_pool_from(const ConvDims& c, const PoolDims& p, const float* TENET_RESTRICT in, const float* TENET_RESTRICT u,
+                                        const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin,
+                                        std::size_t row_end, float* TENET_RESTRICT strip) {
   if (p.window_height == 2 && p.window_width == 2 && p.stride_height == 2 && p.stride_width == 2) {
     conv2d_winograd_relu_max_pool<Arch>(c, in, u, bias, out, p.out_width, row_begin, row_end);
     return;
@@ -194,9 +186,8 @@ void conv2d_winograd_relu_max_pool_from(const ConvDims& c, const PoolDims& p, co
 /// weights fit in registers: detail::pools_from_registers). Convolution rows that no pooling
 /// window reads (the last one of an odd height) are not computed.
 template <class Arch, class ConvDims, class PoolDims>
-void conv2d_relu_max_pool_forward(const ConvDims& c, const PoolDims& p, const float* TENET_RESTRICT in,
-                                  const float* TENET_RESTRICT weights, const float* TENET_RESTRICT bias,
-                                  float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end,
+void conv2d_relu_max_pool_forward(const ConvDims& c, const PoolDims& p, const float* TENET_RESTRICT in, const float* TENET_RESTRICT weights,
+                                  const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t row_begin, std::size_t row_end,
                                   float* TENET_RESTRICT strip) {
   // Winograd's 2x2 blocks (winograd.hpp): each one is a 2x2 pooling window of stride 2, pooled
   // straight from registers; other poolings pool strips of its rows. A generic lambda:

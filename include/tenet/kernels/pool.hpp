@@ -53,8 +53,7 @@ namespace detail {
 /// The pixel of the window at `corner` whose channel `c` holds the maximum `m`: the first
 /// one, on ties; the window's first pixel when none equals `m` (only a NaN causes that).
 template <class Dims>
-TENET_ALWAYS_INLINE std::size_t window_argmax(const Dims& d, const float* TENET_RESTRICT in, float m, std::size_t corner,
-                                              std::size_t c) {
+TENET_ALWAYS_INLINE std::size_t window_argmax(const Dims& d, const float* TENET_RESTRICT in, float m, std::size_t corner, std::size_t c) {
   for (std::size_t ph = 0; ph < d.window_height; ++ph)
     for (std::size_t pw = 0; pw < d.window_width; ++pw) {
       const std::size_t p = corner + ph * d.in_width + pw;
@@ -68,8 +67,8 @@ TENET_ALWAYS_INLINE std::size_t window_argmax(const Dims& d, const float* TENET_
 /// mispredicted), then narrower registers, then scalars for the last few channels.
 template <class Arch, class Dims>
 TENET_ALWAYS_INLINE void max_pool_backward_window(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
-                                                  const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
-                                                  std::size_t corner, std::size_t o, std::size_t c_begin, std::size_t c_end) {
+                                                  const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in, std::size_t corner,
+                                                  std::size_t o, std::size_t c_begin, std::size_t c_end) {
   using V = simd::vfloat<Arch>;
   using M = xsimd::batch_bool<float, Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
@@ -107,10 +106,9 @@ TENET_ALWAYS_INLINE void max_pool_backward_window(const Dims& d, const float* TE
 /// those of zeroing, accumulating and then applying relu_backward (0 + g, not g: the sum
 /// turns a -0 gradient into +0, and so does this).
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void max_pool_relu_backward_window(const Dims& d, const float* TENET_RESTRICT in,
-                                                       const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out,
-                                                       float* TENET_RESTRICT grad_in, std::size_t corner, std::size_t o,
-                                                       std::size_t c_begin, std::size_t c_end) {
+TENET_ALWAYS_INLINE void max_pool_relu_backward_window(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
+                                                       const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in,
+                                                       std::size_t corner, std::size_t o, std::size_t c_begin, std::size_t c_end) {
   using V = simd::vfloat<Arch>;
   using M = xsimd::batch_bool<float, Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
@@ -130,8 +128,7 @@ TENET_ALWAYS_INLINE void max_pool_relu_backward_window(const Dims& d, const floa
       }
     if (!xsimd::all(taken)) {  // only a NaN matches no input: the window's first input gets it
       const std::size_t at = corner * d.channels + c;
-      simd::store<Arch>(grad_in + at,
-                        xsimd::select(~taken & (simd::load<Arch>(in + at) > zero), g, simd::load<Arch>(grad_in + at)));
+      simd::store<Arch>(grad_in + at, xsimd::select(~taken & (simd::load<Arch>(in + at) > zero), g, simd::load<Arch>(grad_in + at)));
     }
   }
   if constexpr (!std::is_same_v<simd::half_width_t<Arch>, Arch>) {
@@ -168,12 +165,10 @@ void max_pool_relu_backward(const Dims& d, const float* TENET_RESTRICT in, const
   const std::size_t covered_rows = d.out_height * d.window_height, covered_cols = d.out_width * d.window_width;
   for (std::size_t oh = 0; oh < d.out_height; ++oh) {
     for (std::size_t ow = 0; ow < d.out_width; ++ow)
-      detail::max_pool_relu_backward_window<Arch>(d, in, out, grad_out, grad_in,
-                                                  oh * d.window_height * d.in_width + ow * d.window_width,
+      detail::max_pool_relu_backward_window<Arch>(d, in, out, grad_out, grad_in, oh * d.window_height * d.in_width + ow * d.window_width,
                                                   (oh * d.out_width + ow) * d.channels, 0, d.channels);
     for (std::size_t r = oh * d.window_height; r < (oh + 1) * d.window_height; ++r)  // columns past the last window
-      for (std::size_t k = (r * d.in_width + covered_cols) * d.channels; k < (r + 1) * d.in_width * d.channels; ++k)
-        grad_in[k] = 0.0f;
+      for (std::size_t k = (r * d.in_width + covered_cols) * d.channels; k < (r + 1) * d.in_width * d.channels; ++k) grad_in[k] = 0.0f;
   }
   for (std::size_t k = covered_rows * d.in_width * d.channels; k < d.in_height * d.in_width * d.channels; ++k)
     grad_in[k] = 0.0f;  // rows below the last window
@@ -184,12 +179,11 @@ void max_pool_relu_backward(const Dims& d, const float* TENET_RESTRICT in, const
 /// input equals the maximum, which only a NaN causes). Accumulates into `grad_in` (the
 /// caller zeroes it first), so overlapping windows add up.
 template <class Arch, class Dims>
-void max_pool_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out,
-                       const float* TENET_RESTRICT grad_out, float* TENET_RESTRICT grad_in) {
+void max_pool_backward(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT out, const float* TENET_RESTRICT grad_out,
+                       float* TENET_RESTRICT grad_in) {
   for (std::size_t oh = 0; oh < d.out_height; ++oh)
     for (std::size_t ow = 0; ow < d.out_width; ++ow)
-      detail::max_pool_backward_window<Arch>(d, in, out, grad_out, grad_in,
-                                             oh * d.stride_height * d.in_width + ow * d.stride_width,
+      detail::max_pool_backward_window<Arch>(d, in, out, grad_out, grad_in, oh * d.stride_height * d.in_width + ow * d.stride_width,
                                              (oh * d.out_width + ow) * d.channels, 0, d.channels);
 }
 

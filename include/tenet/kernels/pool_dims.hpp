@@ -8,8 +8,8 @@
 namespace tenet::kernels {
 
 /// Pooling geometry known at compile time.
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t PH, std::size_t PW, std::size_t SH,
-          std::size_t SW, std::size_t OH, std::size_t OW>
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t PH, std::size_t PW, std::size_t SH, std::size_t SW, std::size_t OH,
+          std::size_t OW>
 struct static_pool_dims {
   static constexpr std::size_t in_height = H, in_width = W, channels = C;
   static constexpr std::size_t window_height = PH, window_width = PW;

@@ -43,9 +43,9 @@ inline constexpr std::size_t winograd_max_weight_floats = 40 * 1024;
 template <class Arch, class Dims>
 constexpr bool winograd_applies(const Dims& d) {
   constexpr std::size_t L = simd::lanes<Arch>;
-  return d.kernel_height == 2 && d.kernel_width == 2 && d.stride_height == 1 && d.stride_width == 1 &&
-         d.pad_top <= 1 && d.pad_left <= 1 && d.channels >= 2 * L && d.channels % L == 0 && d.filters % L == 0 &&
-         d.out_height > 0 && d.out_width > 0 && winograd_weight_floats(d) <= winograd_max_weight_floats;
+  return d.kernel_height == 2 && d.kernel_width == 2 && d.stride_height == 1 && d.stride_width == 1 && d.pad_top <= 1 && d.pad_left <= 1 &&
+         d.channels >= 2 * L && d.channels % L == 0 && d.filters % L == 0 && d.out_height > 0 && d.out_width > 0 &&
+         winograd_weight_floats(d) <= winograd_max_weight_floats;
 }
 
 namespace detail {
@@ -65,8 +65,7 @@ inline constexpr std::size_t winograd_chunk = 12;
 template <class Arch>
 inline constexpr std::size_t winograd_max_blocks = simd::register_count<Arch> >= 32 ? 4 : 2;
 template <class Arch, std::size_t Blocks>
-inline constexpr std::size_t winograd_max_tiles =
-    simd::register_count<Arch> >= 32 ? std::min<std::size_t>(winograd_chunk, 24 / Blocks) : 6;
+inline constexpr std::size_t winograd_max_tiles = simd::register_count<Arch> >= 32 ? std::min<std::size_t>(winograd_chunk, 24 / Blocks) : 6;
 
 /// U = G g Gt for every channel and filter: `u` is [9][C][F], ξ = 3 i + j.
 template <class Arch, class Dims>
@@ -91,8 +90,8 @@ void winograd_transform_weights(const Dims& d, const float* TENET_RESTRICT weigh
 /// v + ξ * plane + c. Inputs outside the image are the zeros of the padding (or, for a valid
 /// convolution of odd size, of an output row or column nobody keeps).
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void winograd_input_tile(const Dims& d, const float* TENET_RESTRICT in, std::size_t ty,
-                                             std::size_t tx, float* TENET_RESTRICT v, std::size_t plane) {
+TENET_ALWAYS_INLINE void winograd_input_tile(const Dims& d, const float* TENET_RESTRICT in, std::size_t ty, std::size_t tx,
+                                             float* TENET_RESTRICT v, std::size_t plane) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   // The patch's first row and column, as unsigned: in the padding before, they wrap around,
@@ -126,8 +125,8 @@ TENET_ALWAYS_INLINE void winograd_input_tile(const Dims& d, const float* TENET_R
 /// point at ξ's plane (and `u` at filter f), `m` at tile 0, filter f of ξ's plane of M
 /// [9][chunk][F].
 template <class Arch, std::size_t Tiles, std::size_t Blocks, class Dims>
-TENET_ALWAYS_INLINE void winograd_multiply(const Dims& d, const float* TENET_RESTRICT v,
-                                           const float* TENET_RESTRICT u, float* TENET_RESTRICT m) {
+TENET_ALWAYS_INLINE void winograd_multiply(const Dims& d, const float* TENET_RESTRICT v, const float* TENET_RESTRICT u,
+                                           float* TENET_RESTRICT m) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   V acc[Tiles][Blocks];
@@ -151,9 +150,8 @@ TENET_ALWAYS_INLINE void winograd_multiply(const Dims& d, const float* TENET_RES
 /// of 6: 5 + 5, not 6 + 4). ξ's transformed weights (C x F: 16 KiB for 64 x 64) are read from
 /// L2 once and stay in L1 while every group of tiles passes.
 template <class Arch, class Dims>
-TENET_ALWAYS_INLINE void winograd_multiply_plane(const Dims& d, const float* TENET_RESTRICT v,
-                                                 const float* TENET_RESTRICT u, float* TENET_RESTRICT m,
-                                                 std::size_t n) {
+TENET_ALWAYS_INLINE void winograd_multiply_plane(const Dims& d, const float* TENET_RESTRICT v, const float* TENET_RESTRICT u,
+                                                 float* TENET_RESTRICT m, std::size_t n) {
   constexpr std::size_t L = simd::lanes<Arch>;
   const auto run = [&]<std::size_t Blocks>(std::size_t f) {
     constexpr std::size_t max_tiles = winograd_max_tiles<Arch, Blocks>;
@@ -166,7 +164,8 @@ TENET_ALWAYS_INLINE void winograd_multiply_plane(const Dims& d, const float* TEN
       // size (1 .. max_tiles) as a template argument
       [&]<std::size_t... T>(std::index_sequence<T...>) {
         (void)((size == T + 1 ? (winograd_multiply<Arch, T + 1, Blocks>(d, vt, u + f, mt), true) : false) || ...);
-      }(std::make_index_sequence<max_tiles>{});
+      }
+      (std::make_index_sequence<max_tiles>{});
       t += size;
     }
   };
@@ -187,9 +186,9 @@ enum class winograd_output { rows, rows_relu, relu_max_pool, rows_add };
 /// relu_max_pool: `out` is the pooling's whole output, `tiles_per_row` pixels a row.
 template <class Arch, winograd_output Out, class Dims>
 TENET_ALWAYS_INLINE void winograd_output_chunk(const Dims& d, const float* TENET_RESTRICT m, std::size_t mplane,
-                                               const float* TENET_RESTRICT bias, float* TENET_RESTRICT out,
-                                               std::size_t first_tile, std::size_t n, std::size_t tile_row_begin,
-                                               std::size_t tiles_per_row, std::size_t row_begin, std::size_t row_end) {
+                                               const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t first_tile,
+                                               std::size_t n, std::size_t tile_row_begin, std::size_t tiles_per_row, std::size_t row_begin,
+                                               std::size_t row_end) {
   using V = simd::vfloat<Arch>;
   constexpr std::size_t L = simd::lanes<Arch>;
   for (std::size_t t = 0; t < n; ++t) {
@@ -240,10 +239,9 @@ TENET_ALWAYS_INLINE void winograd_output_chunk(const Dims& d, const float* TENET
 /// weights `u`: in chunks of up to winograd_chunk tiles (as even as possible), each chunk's
 /// inputs transformed once and multiplied by every filter's weights while in L1.
 template <class Arch, winograd_output Out, class Dims>
-void winograd_tiles(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT u,
-                    const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t tile_row_begin,
-                    std::size_t tile_row_end, std::size_t tiles_per_row, std::size_t row_begin, std::size_t row_end,
-                    float* TENET_RESTRICT v, float* TENET_RESTRICT m) {
+void winograd_tiles(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT u, const float* TENET_RESTRICT bias,
+                    float* TENET_RESTRICT out, std::size_t tile_row_begin, std::size_t tile_row_end, std::size_t tiles_per_row,
+                    std::size_t row_begin, std::size_t row_end, float* TENET_RESTRICT v, float* TENET_RESTRICT m) {
   const std::size_t plane = winograd_chunk * d.channels, mplane = winograd_chunk * d.filters;
   const std::size_t cf = d.channels * d.filters;
   const std::size_t total = (tile_row_end - tile_row_begin) * tiles_per_row;
@@ -254,12 +252,10 @@ void winograd_tiles(const Dims& d, const float* TENET_RESTRICT in, const float* 
     const std::size_t n = total / chunks + (k < total % chunks ? 1 : 0);
     for (std::size_t t = 0; t < n; ++t) {
       const std::size_t tile = first + t;
-      winograd_input_tile<Arch>(d, in, tile_row_begin + tile / tiles_per_row, tile % tiles_per_row,
-                                v + t * d.channels, plane);
+      winograd_input_tile<Arch>(d, in, tile_row_begin + tile / tiles_per_row, tile % tiles_per_row, v + t * d.channels, plane);
     }
     for (std::size_t xi = 0; xi < 9; ++xi) winograd_multiply_plane<Arch>(d, v + xi * plane, u + xi * cf, m + xi * mplane, n);
-    winograd_output_chunk<Arch, Out>(d, m, mplane, bias, out, first, n, tile_row_begin, tiles_per_row, row_begin,
-                                     row_end);
+    winograd_output_chunk<Arch, Out>(d, m, mplane, bias, out, first, n, tile_row_begin, tiles_per_row, row_begin, row_end);
     first += n;
   }
 }
@@ -295,20 +291,17 @@ void conv2d_winograd_weights(const Dims& d, const float* TENET_RESTRICT weights,
 /// computed whole and only its rows inside the range are written (the same bits whichever
 /// range computes them).
 template <class Arch, class Dims>
-void conv2d_winograd_rows(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT u,
-                          const float* TENET_RESTRICT bias, float* TENET_RESTRICT rows_out, std::size_t row_begin,
-                          std::size_t row_end, bool relu) {
+void conv2d_winograd_rows(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT u, const float* TENET_RESTRICT bias,
+                          float* TENET_RESTRICT rows_out, std::size_t row_begin, std::size_t row_end, bool relu) {
   if (row_begin >= row_end) return;
   detail::with_winograd_chunk_buffers<Arch>(d, [&](float* v, float* m) {
     const std::size_t tiles_per_row = (d.out_width + 1) / 2;
     if (relu)
-      detail::winograd_tiles<Arch, detail::winograd_output::rows_relu>(d, in, u, bias, rows_out, row_begin / 2,
-                                                                       (row_end + 1) / 2, tiles_per_row, row_begin,
-                                                                       row_end, v, m);
+      detail::winograd_tiles<Arch, detail::winograd_output::rows_relu>(d, in, u, bias, rows_out, row_begin / 2, (row_end + 1) / 2,
+                                                                       tiles_per_row, row_begin, row_end, v, m);
     else
-      detail::winograd_tiles<Arch, detail::winograd_output::rows>(d, in, u, bias, rows_out, row_begin / 2,
-                                                                  (row_end + 1) / 2, tiles_per_row, row_begin, row_end,
-                                                                  v, m);
+      detail::winograd_tiles<Arch, detail::winograd_output::rows>(d, in, u, bias, rows_out, row_begin / 2, (row_end + 1) / 2, tiles_per_row,
+                                                                  row_begin, row_end, v, m);
   });
 }
 
@@ -317,11 +310,11 @@ void conv2d_winograd_rows(const Dims& d, const float* TENET_RESTRICT in, const f
 /// `pooled_width` pixels a row (out_width / 2: an odd last column is in no window).
 template <class Arch, class Dims>
 void conv2d_winograd_relu_max_pool(const Dims& d, const float* TENET_RESTRICT in, const float* TENET_RESTRICT u,
-                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT out,
-                                   std::size_t pooled_width, std::size_t pooled_begin, std::size_t pooled_end) {
+                                   const float* TENET_RESTRICT bias, float* TENET_RESTRICT out, std::size_t pooled_width,
+                                   std::size_t pooled_begin, std::size_t pooled_end) {
   detail::with_winograd_chunk_buffers<Arch>(d, [&](float* v, float* m) {
-    detail::winograd_tiles<Arch, detail::winograd_output::relu_max_pool>(d, in, u, bias, out, pooled_begin, pooled_end,
-                                                                         pooled_width, 0, 0, v, m);
+    detail::winograd_tiles<Arch, detail::winograd_output::relu_max_pool>(d, in, u, bias, out, pooled_begin, pooled_end, pooled_width, 0, 0,
+                                                                         v, m);
   });
 }
 
@@ -353,12 +346,11 @@ void conv2d_winograd_backward_weights(const Dims& bd, const float* TENET_RESTRIC
 /// grad_in += the input gradient, every row, from the output gradient and the transform
 /// conv2d_winograd_backward_weights wrote (bd as there).
 template <class Arch, class Dims>
-void conv2d_winograd_input_gradient(const Dims& bd, const float* TENET_RESTRICT grad_out,
-                                    const float* TENET_RESTRICT u, float* TENET_RESTRICT grad_in) {
+void conv2d_winograd_input_gradient(const Dims& bd, const float* TENET_RESTRICT grad_out, const float* TENET_RESTRICT u,
+                                    float* TENET_RESTRICT grad_in) {
   detail::with_winograd_chunk_buffers<Arch>(bd, [&](float* v, float* m) {
-    detail::winograd_tiles<Arch, detail::winograd_output::rows_add>(bd, grad_out, u, nullptr, grad_in, 0,
-                                                                    (bd.out_height + 1) / 2, (bd.out_width + 1) / 2,
-                                                                    0, bd.out_height, v, m);
+    detail::winograd_tiles<Arch, detail::winograd_output::rows_add>(bd, grad_out, u, nullptr, grad_in, 0, (bd.out_height + 1) / 2,
+                                                                    (bd.out_width + 1) / 2, 0, bd.out_height, v, m);
   });
 }
 

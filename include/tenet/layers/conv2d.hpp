@@ -49,8 +49,8 @@ struct conv2d {
   }
 
   static std::string describe() {
-    std::string text = "conv2d " + std::to_string(Filters) + "@" + std::to_string(Kernel::height) + "x" +
-                       std::to_string(Kernel::width) + (same_padding ? " same" : " valid");
+    std::string text = "conv2d " + std::to_string(Filters) + "@" + std::to_string(Kernel::height) + "x" + std::to_string(Kernel::width) +
+                       (same_padding ? " same" : " valid");
     if (stride_type::height != 1 || stride_type::width != 1)
       text += " /" + std::to_string(stride_type::height) + "x" + std::to_string(stride_type::width);
     return text;
@@ -58,8 +58,8 @@ struct conv2d {
 
   /// What a weight file's fingerprint records of this layer (io/fingerprint.hpp).
   static constexpr std::string_view fingerprint_name = "conv2d";
-  static constexpr std::array<std::uint64_t, 6> fingerprint_numbers = {Filters,           Kernel::height,      Kernel::width,
-                                                                       stride_type::height, stride_type::width, same_padding};
+  static constexpr std::array<std::uint64_t, 6> fingerprint_numbers = {
+      Filters, Kernel::height, Kernel::width, stride_type::height, stride_type::width, same_padding};
 
   /// The layer bound to its input shape.
   template <class In>
@@ -138,7 +138,7 @@ struct conv2d {
     static void backward(const backward_args& a) {
       if (a.grad_in != nullptr) std::fill_n(a.grad_in, In::size, 0.0f);
       kernels::conv2d_backward<kernel_arch<Arch>>(dims{}, a.in, a.weights, a.grad_out, a.grad_in, a.grad_weights, a.grad_biases, a.scratch,
-                                     a.prepared);
+                                                  a.prepared);
     }
 
     /// Training: what the input gradient reads of the weights (transposed, or transformed
@@ -160,8 +160,7 @@ struct conv2d {
         kernels::with_winograd_weights<Arch>(dims{}, a.weights, [&](const float* u) {
           parallel::for_ranges(a.policy, (OH + 1) / 2, flops / OH * 2, [&](std::size_t begin, std::size_t end) {
             const std::size_t row_begin = 2 * begin, row_end = std::min(2 * end, OH);
-            kernels::conv2d_winograd_rows<Arch>(dims{}, a.in, u, a.biases, a.out + row_begin * OW * Filters, row_begin,
-                                                row_end, relu);
+            kernels::conv2d_winograd_rows<Arch>(dims{}, a.in, u, a.biases, a.out + row_begin * OW * Filters, row_begin, row_end, relu);
           });
         });
       } else {

@@ -83,13 +83,12 @@ struct dense {
     static constexpr std::size_t max_deferred_weights = 64 * 1024;
     static constexpr bool defer_weight_gradients = weight_count <= max_deferred_weights;
     template <class Arch>
-      requires defer_weight_gradients
-    static void backward_input(const backward_args& a) {
+    requires defer_weight_gradients static void backward_input(const backward_args& a) {
       kernels::dense_backward_input<Arch>(dims{}, a.weights, a.grad_out, a.grad_in, a.grad_biases);
     }
     template <class Arch>
-      requires defer_weight_gradients
-    static void weight_gradients(const float* in, const float* grad_out, std::size_t count, float* grad_weights) {
+    requires defer_weight_gradients static void weight_gradients(const float* in, const float* grad_out, std::size_t count,
+                                                                 float* grad_weights) {
       kernels::dense_weight_gradients<Arch>(dims{}, in, grad_out, count, grad_weights);
     }
   };

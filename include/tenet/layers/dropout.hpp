@@ -35,9 +35,7 @@ struct dropout_layer {
   /// retrained with another rate still loads the other's weights.
   static constexpr std::string_view fingerprint_name = "dropout";
 
-  static std::string describe() {
-    return "dropout " + std::to_string(static_cast<int>(rate * 1000.0f + 0.5f) / 10) + "%";
-  }
+  static std::string describe() { return "dropout " + std::to_string(static_cast<int>(rate * 1000.0f + 0.5f) / 10) + "%"; }
 
   template <class In>
   struct at {

@@ -36,10 +36,10 @@ struct inference {
   template <std::size_t I, std::size_t K>
   static constexpr bool absorbs_next() {
     if constexpr (I + K >= End) return false;
-    else
-      return []<std::size_t... J>(std::index_sequence<J...>) {
+    else return []<std::size_t... J>(std::index_sequence<J...>) {
         return absorbs_forward<layer<I>, pass::inference, Arch, layer<I + 1 + J>...>;
-      }(std::make_index_sequence<K>{});
+      }
+    (std::make_index_sequence<K>{});
   }
 
   /// The most layers after layer I that it takes into its own pass (0: none).
@@ -99,7 +99,9 @@ struct batch_tail {
   template <std::size_t I>
   using layer = typename Net::template bound_layer<I>;
   template <class B>
-  static constexpr bool batches = requires { &B::template forward_batch<Arch>; };
+  static constexpr bool batches = requires {
+    &B::template forward_batch<Arch>;
+  };
 
   /// Examples per block at most: larger blocks measured no faster (bench/findings.md).
   static constexpr std::size_t max_block = 8;
@@ -125,7 +127,8 @@ struct batch_tail {
     std::size_t width = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((width = I >= candidate ? std::max(width, layer<I>::output_shape::size) : width), ...);
-    }(std::make_index_sequence<depth>{});
+    }
+    (std::make_index_sequence<depth>{});
     return width;
   }();
   /// Examples per block.

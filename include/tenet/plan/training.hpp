@@ -31,13 +31,17 @@ constexpr std::size_t scratch_count_of() {
 /// A layer whose weight gradients training adds for several examples at once (dense:
 /// backward_input per example, weight_gradients per group of deferred_examples).
 template <class B, class Arch>
-inline constexpr bool defers_weight_gradients =
-    requires { &B::template weight_gradients<Arch>; &B::template backward_input<Arch>; };
+inline constexpr bool defers_weight_gradients = requires {
+  &B::template weight_gradients<Arch>;
+  &B::template backward_input<Arch>;
+};
 
 /// A layer that derives something from its weights alone once for a group of examples
 /// (conv2d: what its input gradient reads), before backward passes that are then `prepared`.
 template <class B, class Arch>
-inline constexpr bool prepares_backward = requires { &B::template prepare_backward<Arch>; };
+inline constexpr bool prepares_backward = requires {
+  &B::template prepare_backward<Arch>;
+};
 
 /// Examples whose operands a workspace keeps for the deferred weight gradients: enough to
 /// read each weight gradient once per group, few enough to stay in cache.
@@ -76,7 +80,7 @@ struct training {
  private:
   template <std::size_t... I>
   static constexpr std::array<bool, depth + 1> forward_skipped_table(std::index_sequence<I...>) {
-    return {(is_identity<I>() || (I > 0 && absorbs_next_forward<I == 0 ? 0 : I - 1>()))..., false};
+    return {(is_identity<I>() || (I > 0 && absorbs_next_forward < I == 0 ? 0 : I - 1 > ()))..., false};
   }
   template <std::size_t... I>
   static constexpr std::array<bool, depth + 1> backward_skipped_table(std::index_sequence<I...>) {
@@ -112,9 +116,7 @@ struct training {
 
   /// Backward passes that run before layer I's, the layers in (I, top) where top is the
   /// first layer without one: the gradient buffers alternate with them (plan/ping_pong.hpp).
-  static constexpr std::size_t backward_runs_above(std::size_t i, std::size_t top) {
-    return running_between(backward_skipped, i + 1, top);
-  }
+  static constexpr std::size_t backward_runs_above(std::size_t i, std::size_t top) { return running_between(backward_skipped, i + 1, top); }
 };
 
 /// Where each layer's output, state and scratch sit in a training workspace for `Arch`.
@@ -125,9 +127,9 @@ struct training_layout {
 
   struct table_type {
     std::array<std::size_t, depth + 1> output{};
-    std::array<std::size_t, depth + 1> state{};          // the layer's state, then its scratch
+    std::array<std::size_t, depth + 1> state{};  // the layer's state, then its scratch
     std::array<std::size_t, depth + 1> scratch{};
-    std::array<std::size_t, depth + 1> deferred_in{};    // deferred_examples inputs of the layer
+    std::array<std::size_t, depth + 1> deferred_in{};  // deferred_examples inputs of the layer
     std::array<std::size_t, depth + 1> deferred_grad{};  // and their output gradients
     std::size_t total = 0;
   };

@@ -12,7 +12,6 @@
 
 #include <cstdint>
 
-
 #include "../network.hpp"
 #include "../train/backprop.hpp"
 #include "../train/loss.hpp"
@@ -49,7 +48,7 @@ struct isa_registrars {
 
 /// Compiles and registers the listed networks for this translation unit's ISA. Use it once,
 /// at namespace scope, in a file that tenet_add_isa_dispatch compiles.
-#define TENET_COMPILE_FOR_ISA(...)                                                                      \
-  namespace {                                                                                           \
+#define TENET_COMPILE_FOR_ISA(...)                                                                        \
+  namespace {                                                                                             \
   const ::tenet::simd::detail::isa_registrars<::xsimd::default_arch, __VA_ARGS__> tenet_isa_registrars{}; \
   }

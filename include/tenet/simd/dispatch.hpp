@@ -45,9 +45,8 @@ const Kernels& choose_kernels(const Kernels& own, std::string (*describe)(), con
     std::string have(name(own.which));
     for (std::size_t i = isa_count; i-- > 0;)
       if (slots[i] != nullptr && i != own_index) have += ", " + std::string(name(static_cast<isa>(i)));
-    throw isa_error("tenet: TENET_ISA=" + std::string(name(c.chosen)) + ", but this program compiled " + describe() +
-                    " for " + have + " only: name the header that declares it in tenet_add_isa_dispatch (docs/isa.md), " +
-                    "or unset TENET_ISA");
+    throw isa_error("tenet: TENET_ISA=" + std::string(name(c.chosen)) + ", but this program compiled " + describe() + " for " + have +
+                    " only: name the header that declares it in tenet_add_isa_dispatch (docs/isa.md), " + "or unset TENET_ISA");
   }
   for (std::size_t i = wanted + 1; i-- > 0;) {
     if (i == own_index) return own;

@@ -31,10 +31,14 @@ inline constexpr std::size_t isa_count = 4;
 /// The name used by `TENET_ISA`, `active_isa()` and `summary()`.
 constexpr std::string_view name(isa i) noexcept {
   switch (i) {
-    case isa::sse4_2: return "sse4.2";
-    case isa::avx2: return "avx2";
-    case isa::avx512: return "avx512";
-    case isa::baseline: break;
+    case isa::sse4_2:
+      return "sse4.2";
+    case isa::avx2:
+      return "avx2";
+    case isa::avx512:
+      return "avx512";
+    case isa::baseline:
+      break;
   }
 #if defined(__aarch64__)
   return "neon";
@@ -132,15 +136,14 @@ inline cpu_report read_cpu() {
     bool present;
   };
   // Each tier's features beyond the one below it (the x86-64 micro-architecture levels).
-  const feature v2[] = {{"sse3", bit(l1.c, 0)}, {"ssse3", bit(l1.c, 9)}, {"sse4.1", bit(l1.c, 19)},
-                        {"sse4.2", bit(l1.c, 20)}, {"popcnt", bit(l1.c, 23)}};
-  const feature v3[] = {{"avx", bit(l1.c, 28)},  {"avx2", bit(l7.b, 5)},    {"fma", bit(l1.c, 12)},
-                        {"bmi1", bit(l7.b, 3)},  {"bmi2", bit(l7.b, 8)},    {"f16c", bit(l1.c, 29)},
-                        {"lzcnt", bit(ext.c, 5)}, {"movbe", bit(l1.c, 22)},
-                        {"OS support for AVX registers (XCR0)", (xcr & 0x6) == 0x6}};
-  const feature v4[] = {{"avx512f", bit(l7.b, 16)},  {"avx512bw", bit(l7.b, 30)}, {"avx512cd", bit(l7.b, 28)},
-                        {"avx512dq", bit(l7.b, 17)}, {"avx512vl", bit(l7.b, 31)},
-                        {"OS support for AVX-512 registers (XCR0)", (xcr & 0xE6) == 0xE6}};
+  const feature v2[] = {
+      {"sse3", bit(l1.c, 0)}, {"ssse3", bit(l1.c, 9)}, {"sse4.1", bit(l1.c, 19)}, {"sse4.2", bit(l1.c, 20)}, {"popcnt", bit(l1.c, 23)}};
+  const feature v3[] = {{"avx", bit(l1.c, 28)},   {"avx2", bit(l7.b, 5)},   {"fma", bit(l1.c, 12)},
+                        {"bmi1", bit(l7.b, 3)},   {"bmi2", bit(l7.b, 8)},   {"f16c", bit(l1.c, 29)},
+                        {"lzcnt", bit(ext.c, 5)}, {"movbe", bit(l1.c, 22)}, {"OS support for AVX registers (XCR0)", (xcr & 0x6) == 0x6}};
+  const feature v4[] = {{"avx512f", bit(l7.b, 16)},  {"avx512bw", bit(l7.b, 30)},
+                        {"avx512cd", bit(l7.b, 28)}, {"avx512dq", bit(l7.b, 17)},
+                        {"avx512vl", bit(l7.b, 31)}, {"OS support for AVX-512 registers (XCR0)", (xcr & 0xE6) == 0xE6}};
   auto add = [&](isa from, const auto& features) {
     for (std::size_t t = static_cast<std::size_t>(from); t < isa_count; ++t)
       for (const feature& f : features)
@@ -165,8 +168,8 @@ inline isa parse_isa(std::string_view value, const cpu_report& cpu) {
       std::string lacks;
       for (const std::string& f : cpu.missing[i]) lacks += (lacks.empty() ? "" : ", ") + f;
       throw isa_error("tenet: TENET_ISA=" + std::string(value) + ", but this CPU" +
-                      (cpu.model.empty() ? std::string{} : " (" + cpu.model + ")") + " lacks " + lacks +
-                      "; its best is " + std::string(name(cpu.best())) + " (unset TENET_ISA to use it)");
+                      (cpu.model.empty() ? std::string{} : " (" + cpu.model + ")") + " lacks " + lacks + "; its best is " +
+                      std::string(name(cpu.best())) + " (unset TENET_ISA to use it)");
     }
     return candidate;
   }

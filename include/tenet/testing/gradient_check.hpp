@@ -34,15 +34,15 @@ struct gradient_tolerance {
 
 /// The outcome of a check: how many values failed, and the worst one.
 struct gradient_report {
-  std::size_t checked = 0;   // values compared
+  std::size_t checked = 0;  // values compared
   std::size_t failures = 0;  // values outside the tolerance
   /// Values where the function is not smooth within the step (a relu input or a pooling
   /// tie within h/2 of the perturbed value): the one-sided differences disagree, so no
   /// derivative exists to compare with. They are skipped; a handful in a relu network is
   /// normal, many means the step is too large.
   std::size_t kinks = 0;
-  double worst_excess = 0;   // min(rel / tol.relative, abs / tol.absolute) at the worst value; <= 1 passes
-  std::string worst;         // "weight 12 of layer 1 (conv2d 2@3x3 same): analytic 0.31, numeric 0.30"
+  double worst_excess = 0;  // min(rel / tol.relative, abs / tol.absolute) at the worst value; <= 1 passes
+  std::string worst;  // "weight 12 of layer 1 (conv2d 2@3x3 same): analytic 0.31, numeric 0.30"
 
   bool passed() const { return failures == 0; }
 };
@@ -93,8 +93,7 @@ std::pair<double, bool> numeric_derivative(float value, float h, const gradient_
   return {(up - down) / (2.0 * static_cast<double>(s)), smooth};
 }
 
-inline void compare(gradient_report& report, const gradient_tolerance& tol, double analytic, double numeric,
-                    const std::string& what) {
+inline void compare(gradient_report& report, const gradient_tolerance& tol, double analytic, double numeric, const std::string& what) {
   const double abs_error = std::abs(analytic - numeric);
   const double rel_error = abs_error / std::max({std::abs(analytic), std::abs(numeric), 1e-12});
   const double excess = std::min(rel_error / tol.relative, abs_error / tol.absolute);

@@ -147,7 +147,8 @@ struct backprop {
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<1>, boost::hana::size_c<backward_top>), [&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
       using B = typename Net::template bound_layer<I>;
-      if constexpr (runs_prepared<I>) B::template prepare_backward<Arch>(params + Net::weight_offset(I), workspace + layout::table.scratch[I]);
+      if constexpr (runs_prepared<I>)
+        B::template prepare_backward<Arch>(params + Net::weight_offset(I), workspace + layout::table.scratch[I]);
     });
   }
 
@@ -158,8 +159,8 @@ struct backprop {
       constexpr std::size_t I = decltype(i)::value;
       using B = typename Net::template bound_layer<I>;
       if constexpr (!plan::backward_skipped[I] && tenet::plan::defers_weight_gradients<B, Arch>)
-        B::template weight_gradients<Arch>(workspace + layout::table.deferred_in[I], workspace + layout::table.deferred_grad[I],
-                                           count, grad + Net::weight_offset(I));
+        B::template weight_gradients<Arch>(workspace + layout::table.deferred_in[I], workspace + layout::table.deferred_grad[I], count,
+                                           grad + Net::weight_offset(I));
     });
   }
 
@@ -211,9 +212,8 @@ struct backprop {
   /// (training: dropout on, its noise from `noise` and the example's place j in the batch),
   /// outcomes[j], and the backward pass into `grad`. `prepare`: the workspace does not hold
   /// prepare_backward of these `params` yet (a worker's first chunk of the batch).
-  static void run_chunk(const float* params, const input_type* x, const target_type* y, const std::size_t* order,
-                        std::size_t first, std::size_t end, float* workspace, float* grad, std::uint64_t noise, bool prepare,
-                        example_outcome* outcomes) {
+  static void run_chunk(const float* params, const input_type* x, const target_type* y, const std::size_t* order, std::size_t first,
+                        std::size_t end, float* workspace, float* grad, std::uint64_t noise, bool prepare, example_outcome* outcomes) {
     if (prepare) prepare_backward(params, workspace);
     for (std::size_t j = first; j < end; ++j) {
       const std::size_t idx = order[j];

@@ -55,7 +55,9 @@ class checkpoint_error : public tenet::error {
 /// order. The built-in optimizers are; a user's optimizer without `visit_state` can train but
 /// not checkpoint (fit then refuses resume_checkpoint and resume_from).
 template <class O>
-concept CheckpointableOptimizer = requires(typename O::state s) { s.visit_state([](auto&) {}); };
+concept CheckpointableOptimizer = requires(typename O::state s) {
+  s.visit_state([](auto&) {});
+};
 
 namespace detail {
 
@@ -196,8 +198,7 @@ inline fit_state decode_fit_state(const std::vector<unsigned char>& bytes, const
   if (version != checkpoint_version)
     r.fail("written in checkpoint format version " + std::to_string(version) + "; this tenet reads version " +
            std::to_string(checkpoint_version));
-  if (bytes.size() < 16 ||
-      io::detail::crc32_of(bytes.data(), bytes.size() - 4) != get_u32(bytes.data() + bytes.size() - 4))
+  if (bytes.size() < 16 || io::detail::crc32_of(bytes.data(), bytes.size() - 4) != get_u32(bytes.data() + bytes.size() - 4))
     r.fail("the file is damaged (its checksum does not match its contents)");
   checkpoint_reader body(bytes.data() + 12, bytes.size() - 16, path);
   fit_state s;
@@ -258,8 +259,8 @@ struct optimizer_state_reader {
   void operator()(std::vector<float>& v) const {
     std::vector<float> read = in.floats();
     if (read.size() != n && !read.empty())
-      in.fail("its optimizer state has a buffer of " + std::to_string(read.size()) + " values, this network has " +
-              std::to_string(n) + " parameters");
+      in.fail("its optimizer state has a buffer of " + std::to_string(read.size()) + " values, this network has " + std::to_string(n) +
+              " parameters");
     v = std::move(read);
   }
 };
@@ -304,9 +305,8 @@ inline void write_checkpoint_file(const std::filesystem::path& target, const std
   std::filesystem::path temporary = target;
   temporary += ".tmp-" + std::to_string(::getpid());
   const auto fail = [&](const std::string& what, int error) {
-    throw checkpoint_error("tenet::fit: cannot write the checkpoint " + io::detail::quoted(target) + ": " + what + ": " +
-                               std::strerror(error),
-                           target);
+    throw checkpoint_error(
+        "tenet::fit: cannot write the checkpoint " + io::detail::quoted(target) + ": " + what + ": " + std::strerror(error), target);
   };
   std::remove(temporary.c_str());  // ours (this pid), left by an earlier failed write
   std::FILE* file = std::fopen(temporary.c_str(), "wbx");
@@ -321,8 +321,7 @@ inline void write_checkpoint_file(const std::filesystem::path& target, const std
     std::remove(temporary.c_str());
     fail("cannot write " + io::detail::quoted(temporary) + " and rename it over the file (which is unchanged)", error);
   }
-  if (const int e = io::detail::sync_directory(target.parent_path()); e != 0)
-    fail("written, but its directory could not be synced", e);
+  if (const int e = io::detail::sync_directory(target.parent_path()); e != 0) fail("written, but its directory could not be synced", e);
 }
 
 }  // namespace detail

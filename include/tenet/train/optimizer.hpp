@@ -42,9 +42,8 @@ struct sgd {
     void step(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t n, float lr) {
       begin_step(s, lr);
       if (s.momentum == 0.0f)
-        detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
-          update<false>(s, lr, in, p, i);
-        });
+        detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w},
+                                       [&](const float* const* in, float* const* p, std::size_t i) { update<false>(s, lr, in, p, i); });
       else
         detail::update_in_blocks<Arch>(n, {g, decay_mask}, {w, velocity_.data()},
                                        [&](const float* const* in, float* const* p, std::size_t i) { update<true>(s, lr, in, p, i); });
@@ -56,12 +55,10 @@ struct sgd {
       // Momentum switched on after reset (the settings may change between fits): from rest.
       if (s.momentum != 0.0f && velocity_.size() < size_) velocity_.assign(size_, 0.0f);
     }
-    void step_range(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
-                    float lr) {
+    void step_range(const sgd& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end, float lr) {
       if (s.momentum == 0.0f)
-        detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w}, [&](const float* const* in, float* const* p, std::size_t i) {
-          update<false>(s, lr, in, p, i);
-        });
+        detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w},
+                                       [&](const float* const* in, float* const* p, std::size_t i) { update<false>(s, lr, in, p, i); });
       else
         detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, velocity_.data()},
                                        [&](const float* const* in, float* const* p, std::size_t i) { update<true>(s, lr, in, p, i); });
@@ -118,8 +115,7 @@ struct rmsprop {
     }
     /// A step in pieces: see sgd::state.
     void begin_step(const rmsprop&, float /*lr*/) {}
-    void step_range(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
-                    float lr) {
+    void step_range(const rmsprop& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end, float lr) {
       detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, mean_square_.data()},
                                      [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
     }
@@ -176,8 +172,7 @@ struct adam {
       const float correction2 = 1.0f - std::pow(s.beta2, static_cast<float>(steps_));
       step_size_ = lr * std::sqrt(correction2) / correction1;
     }
-    void step_range(const adam& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end,
-                    float lr) {
+    void step_range(const adam& s, float* w, const float* g, const float* decay_mask, std::size_t begin, std::size_t end, float lr) {
       detail::update_registers<Arch>(begin, end, {g, decay_mask}, {w, m_.data(), v_.data()},
                                      [&](const float* const* in, float* const* p, std::size_t i) { update(s, lr, in, p, i); });
     }

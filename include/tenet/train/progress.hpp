@@ -16,8 +16,8 @@ namespace tenet {
 /// How `fit` reports progress.
 enum class progress_style {
   automatic,  // bar when writing to a terminal, lines otherwise
-  bar,        // always the live bar
-  lines,      // one line per epoch
+  bar,  // always the live bar
+  lines,  // one line per epoch
   none,
 };
 
@@ -51,9 +51,9 @@ class progress_printer {
     bar[width] = '\0';
     const double eta = batch == 0 ? 0.0 : elapsed / static_cast<double>(batch) * static_cast<double>(batches_ - batch);
     char line[200];
-    const int n = std::snprintf(line, sizeof line, "\rEpoch %zu/%zu [%s] %zu/%zu  loss %.4f  acc %.4f  %.0f img/s  ETA %.0fs ",
-                                epoch_, epochs_, bar, batch, batches_, static_cast<double>(loss),
-                                static_cast<double>(accuracy), images_per_second, eta);
+    const int n =
+        std::snprintf(line, sizeof line, "\rEpoch %zu/%zu [%s] %zu/%zu  loss %.4f  acc %.4f  %.0f img/s  ETA %.0fs ", epoch_, epochs_, bar,
+                      batch, batches_, static_cast<double>(loss), static_cast<double>(accuracy), images_per_second, eta);
     out_->write(line, n > 0 ? n : 0);
     out_->flush();
   }
@@ -61,8 +61,8 @@ class progress_printer {
   void end_epoch(const epoch_record& r) {
     if (style_ == progress_style::none) return;
     char line[300];
-    int n = std::snprintf(line, sizeof line, "%sEpoch %zu/%zu: loss %.4f  acc %.4f", style_ == progress_style::bar ? "\r" : "",
-                          r.epoch, epochs_, static_cast<double>(r.loss), static_cast<double>(r.accuracy));
+    int n = std::snprintf(line, sizeof line, "%sEpoch %zu/%zu: loss %.4f  acc %.4f", style_ == progress_style::bar ? "\r" : "", r.epoch,
+                          epochs_, static_cast<double>(r.loss), static_cast<double>(r.accuracy));
     if (!std::isnan(r.val_loss))
       n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  val_loss %.4f  val_acc %.4f",
                          static_cast<double>(r.val_loss), static_cast<double>(r.val_accuracy));

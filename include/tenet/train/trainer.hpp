@@ -40,8 +40,8 @@
 #include <vector>
 
 #include "../detail/aligned.hpp"
-#include "../error.hpp"
 #include "../detail/random.hpp"
+#include "../error.hpp"
 #include "../io/weights.hpp"
 #include "../network.hpp"
 #include "../parallel/execution.hpp"
@@ -78,9 +78,9 @@ class training_interrupted : public training_error {
         batches_done(batches_done),
         batches(batches) {}
   std::filesystem::path checkpoint;
-  std::size_t epoch;         // 1-based: the epoch under way (its batches_done batches are done)
+  std::size_t epoch;  // 1-based: the epoch under way (its batches_done batches are done)
   std::size_t batches_done;  // batches of that epoch done: 0 < batches_done <= batches
-  std::size_t batches;       // per epoch
+  std::size_t batches;  // per epoch
 };
 
 /// Stop when the monitored loss (val_loss with validation data, else loss) has not improved
@@ -94,11 +94,11 @@ struct early_stopping {
 
 /// Reported after every batch to `fit_options::on_batch`.
 struct batch_report {
-  std::size_t epoch;    // 1-based
-  std::size_t batch;    // 1-based
+  std::size_t epoch;  // 1-based
+  std::size_t batch;  // 1-based
   std::size_t batches;  // per epoch
-  float loss;           // this batch's mean loss
-  float accuracy;       // this batch's accuracy
+  float loss;  // this batch's mean loss
+  float accuracy;  // this batch's accuracy
   float learning_rate;
 };
 
@@ -176,20 +176,18 @@ class trainer {
   /// calls do not. Throws like fit for bad data, and training_error (weights unchanged) for a
   /// non-finite loss. Dropout draws its masks from `seed` and the number of batches trained
   /// by this call so far, so repeated calls see fresh masks and a rerun the same ones.
-  evaluation train_on_batch(std::span<const input_type> x, std::span<const target_type> y, float lr = -1.0f,
-                            std::uint64_t seed = 0) {
+  evaluation train_on_batch(std::span<const input_type> x, std::span<const target_type> y, float lr = -1.0f, std::uint64_t seed = 0) {
     validate(x, y, "training");
     prepare(x.size());
     if (order_.size() < x.size()) order_.resize(x.size());
     std::iota(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(x.size()), std::size_t{0});
-    const detail::batch_result r = run_batch(x, y, order_.data(), x.size(), pass::mix(seed, batches_on_their_own_++),
-                                             lr < 0.0f ? optimizer_.learning_rate : lr);
+    const detail::batch_result r =
+        run_batch(x, y, order_.data(), x.size(), pass::mix(seed, batches_on_their_own_++), lr < 0.0f ? optimizer_.learning_rate : lr);
     if (!std::isfinite(r.loss))  // run_batch made no update
       throw training_error("tenet::trainer::train_on_batch: the loss became " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
                                "; the weights were left as they were",
                            {});
-    return {static_cast<float>(r.loss / static_cast<double>(x.size())),
-            static_cast<float>(r.hits) / static_cast<float>(x.size())};
+    return {static_cast<float>(r.loss / static_cast<double>(x.size())), static_cast<float>(r.hits) / static_cast<float>(x.size())};
   }
 
   /// The optimizer's settings (they may be changed between calls to fit).
@@ -240,8 +238,8 @@ class trainer {
     if (!options.resume_checkpoint.empty()) check_checkpointable(options);
     const auto save_state = [&](std::size_t epoch, std::size_t next_batch, double loss_sum, std::size_t hits) {
       if (!options.resume_checkpoint.empty())
-        save_fit_state(options, n, val_x.size(), batch_size, epoch, next_batch, loss_sum, hits, order, shuffler, result,
-                       best_monitored, epochs_without_improvement, have_best, best);
+        save_fit_state(options, n, val_x.size(), batch_size, epoch, next_batch, loss_sum, hits, order, shuffler, result, best_monitored,
+                       epochs_without_improvement, have_best, best);
     };
 
     for (std::size_t epoch = first_epoch; epoch < options.epochs; ++epoch) {
@@ -363,8 +361,8 @@ class trainer {
   /// backward in a fixed number of chunks (a function of `count` only), gradients summed
   /// along the chunk tree, then the update. Returns the summed loss and hits. A non-finite loss skips
   /// the update; the snapshot then still holds the weights before the previous update.
-  detail::batch_result run_batch(std::span<const input_type> x, std::span<const target_type> y, const std::size_t* order,
-                                 std::size_t count, std::uint64_t noise, float lr) {
+  detail::batch_result run_batch(std::span<const input_type> x, std::span<const target_type> y, const std::size_t* order, std::size_t count,
+                                 std::uint64_t noise, float lr) {
     // Examples per chunk: at least 8, so that zeroing and summing the per-chunk gradients
     // stays small next to the examples' own work; at most max_chunks chunks.
     const std::size_t chunk = std::max<std::size_t>(8, (count + max_chunks - 1) / max_chunks);
@@ -457,11 +455,9 @@ class trainer {
         root[i] = 0.0f;
       }
       std::copy(params + begin, params + end, snapshot_.data() + begin);
-      if constexpr (in_pieces)
-        optimizer_state_.step_range(optimizer_, params, grad, decay_mask_.data(), begin, end, lr);
+      if constexpr (in_pieces) optimizer_state_.step_range(optimizer_, params, grad, decay_mask_.data(), begin, end, lr);
     });
-    if constexpr (!in_pieces)
-      optimizer_state_.step(optimizer_, params, grad, decay_mask_.data(), Net::storage_size, lr);
+    if constexpr (!in_pieces) optimizer_state_.step(optimizer_, params, grad, decay_mask_.data(), Net::storage_size, lr);
   }
 
   static double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -493,18 +489,16 @@ class trainer {
           throw std::invalid_argument(where + "label " + std::to_string(y[i]) + " of example " + std::to_string(i) +
                                       " is out of range: the network has " + std::to_string(output_type::size()) +
                                       " classes (labels 0 to " + std::to_string(output_type::size() - 1) + ")");
-        else
-          throw std::invalid_argument(where + "target of example " + std::to_string(i) + " is invalid");
+        else throw std::invalid_argument(where + "target of example " + std::to_string(i) + " is invalid");
       }
     }
   }
 
-  [[noreturn]] static void progress_failure(const fit_options& options, const history& so_far, std::size_t epoch,
-                                            std::size_t batch, std::size_t batches, double loss) {
+  [[noreturn]] static void progress_failure(const fit_options& options, const history& so_far, std::size_t epoch, std::size_t batch,
+                                            std::size_t batches, double loss) {
     if (options.out != nullptr) options.out->flush();
     throw training_error("tenet::fit: the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
-                             std::to_string(epoch + 1) + ", batch " + std::to_string(batch + 1) + " of " +
-                             std::to_string(batches) +
+                             std::to_string(epoch + 1) + ", batch " + std::to_string(batch + 1) + " of " + std::to_string(batches) +
                              "; training stopped and the network keeps the last weights that gave a finite loss. "
                              "Try a lower learning rate.",
                          so_far);
@@ -536,11 +530,10 @@ class trainer {
     (void)options;
   }
 
-  void save_fit_state(const fit_options& options, std::size_t n, std::size_t validation_examples, std::size_t batch_size,
-                      std::size_t epoch, std::size_t next_batch, double loss_sum, std::size_t hits,
-                      const std::vector<std::size_t>& order, const detail::random_generator& shuffler, const history& so_far,
-                      float best_monitored, std::size_t epochs_without_improvement, bool have_best,
-                      const detail::aligned_floats& best) {
+  void save_fit_state(const fit_options& options, std::size_t n, std::size_t validation_examples, std::size_t batch_size, std::size_t epoch,
+                      std::size_t next_batch, double loss_sum, std::size_t hits, const std::vector<std::size_t>& order,
+                      const detail::random_generator& shuffler, const history& so_far, float best_monitored,
+                      std::size_t epochs_without_improvement, bool have_best, const detail::aligned_floats& best) {
     if constexpr (CheckpointableOptimizer<Opt>) {
       detail::fit_state s;
       s.fingerprint = fingerprint_v<Net>;
@@ -572,16 +565,15 @@ class trainer {
   }
 
   /// Reads options.resume_from and checks it against this run; changes nothing.
-  detail::fit_state load_fit_state(const fit_options& options, std::size_t n, std::size_t validation_examples,
-                                   std::size_t batch_size) {
+  detail::fit_state load_fit_state(const fit_options& options, std::size_t n, std::size_t validation_examples, std::size_t batch_size) {
     const std::filesystem::path& path = options.resume_from;
     detail::fit_state s = detail::decode_fit_state(detail::read_checkpoint_file(path), path);
     const detail::checkpoint_reader r(nullptr, 0, path);
     const std::string again = " (resume with the data and options of the interrupted run)";
     if (s.fingerprint != fingerprint_v<Net> || s.storage_size != Net::storage_size)
       r.fail("it was written for another network (fingerprint " + io::detail::hex(s.fingerprint, 16) + ", " +
-             std::to_string(s.storage_size) + " parameters; this network is " + describe_network<Net>() +
-             ", fingerprint " + io::detail::hex(fingerprint_v<Net>, 16) + ", " + std::to_string(Net::storage_size) + ")");
+             std::to_string(s.storage_size) + " parameters; this network is " + describe_network<Net>() + ", fingerprint " +
+             io::detail::hex(fingerprint_v<Net>, 16) + ", " + std::to_string(Net::storage_size) + ")");
     if (s.optimizer != detail::optimizer_name<Opt>())
       r.fail("it was written by a trainer with the optimizer " + s.optimizer + ", this one uses " + detail::optimizer_name<Opt>());
     const auto same = [&](const char* what, std::uint64_t theirs, std::uint64_t ours) {
@@ -596,15 +588,14 @@ class trainer {
       r.fail(std::string("it was written with shuffling ") + (s.shuffle ? "on" : "off") + ", this run has it " +
              (options.shuffle ? "on" : "off") + again);
     const std::size_t batches = (n + batch_size - 1) / batch_size;
-    if (s.order.size() != n || s.next_batch >= batches || s.weights.size() != Net::storage_size ||
-        s.snapshot.size() != Net::storage_size || s.best.size() != (s.have_best ? Net::storage_size : 0) ||
-        s.history.size() != s.epoch)
+    if (s.order.size() != n || s.next_batch >= batches || s.weights.size() != Net::storage_size || s.snapshot.size() != Net::storage_size ||
+        s.best.size() != (s.have_best ? Net::storage_size : 0) || s.history.size() != s.epoch)
       r.fail("the file is damaged (its position, order or weights do not fit its own header)");
     for (std::uint64_t i : s.order)
       if (i >= n) r.fail("the file is damaged (its example order holds " + std::to_string(i) + ")");
     if (s.epoch > options.epochs)
-      r.fail("it has completed " + std::to_string(s.epoch) + " epoch(s), more than fit_options::epochs (" +
-             std::to_string(options.epochs) + ")");
+      r.fail("it has completed " + std::to_string(s.epoch) + " epoch(s), more than fit_options::epochs (" + std::to_string(options.epochs) +
+             ")");
     // The optimizer's state, decoded into a copy: this trainer's is replaced only on success.
     if constexpr (CheckpointableOptimizer<Opt>) {
       typename Opt::state state = optimizer_state_;
@@ -617,9 +608,8 @@ class trainer {
   }
 
   /// Puts the loaded state in place (cannot fail).
-  void restore_fit_state(detail::fit_state& s, std::vector<std::size_t>& order, detail::random_generator& shuffler,
-                         history& so_far, float& best_monitored, std::size_t& epochs_without_improvement, bool& have_best,
-                         detail::aligned_floats& best) {
+  void restore_fit_state(detail::fit_state& s, std::vector<std::size_t>& order, detail::random_generator& shuffler, history& so_far,
+                         float& best_monitored, std::size_t& epochs_without_improvement, bool& have_best, detail::aligned_floats& best) {
     std::copy(s.weights.begin(), s.weights.end(), net_.parameter_storage().data());
     std::copy(s.snapshot.begin(), s.snapshot.end(), snapshot_.data());
     if (s.have_best) std::copy(s.best.begin(), s.best.end(), best.data());

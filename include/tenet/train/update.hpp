@@ -37,9 +37,8 @@ void update_in_blocks(std::size_t n, const float* const (&in)[NI], float* const 
   constexpr std::size_t L = simd::lanes<Arch>;
   const std::size_t blocks = n / L;
   // 2048 blocks (16k floats, 64 KiB per array) per task: enough to amortize a task.
-  parallel::for_ranges(blocks, 2048, [&](std::size_t begin, std::size_t end) {
-    update_registers<Arch>(begin * L, end * L, in, out, block);
-  });
+  parallel::for_ranges(blocks, 2048,
+                       [&](std::size_t begin, std::size_t end) { update_registers<Arch>(begin * L, end * L, in, out, block); });
   const std::size_t done = blocks * L, rest = n - done;
   if (rest == 0) return;
   alignas(64) float in_copy[NI][L] = {};

@@ -5,8 +5,8 @@ using net_t = tenet::network<tenet::input<4, 4, 1>, tenet::flatten, tenet::dense
 static_assert(net_t::param_count == 34);
 
 int main() {
-    net_t net;
-    tenet::tensor<float, net_t::input_shape> x{};
-    auto y = net.predict(x);
-    return y.size() == 2 ? 0 : 1;
+  net_t net;
+  tenet::tensor<float, net_t::input_shape> x{};
+  auto y = net.predict(x);
+  return y.size() == 2 ? 0 : 1;
 }

@@ -8,13 +8,13 @@
 static_assert(net_t::param_count == 34);
 
 int main() {
-    net_t net;
-    tenet::tensor<float, net_t::input_shape> x{};
-    auto y = net.predict(x);
-    const std::string_view active = tenet::simd::active_isa(), runs = net_t::isa_name();
-    std::printf("active_isa: %.*s, the network runs: %.*s\n", static_cast<int>(active.size()), active.data(),
-                static_cast<int>(runs.size()), runs.data());
-    // AVX-512 and AVX2 were compiled for it; below them it runs its own baseline (sse2)
-    const bool dispatched = active == "avx512" || active == "avx2" ? runs == active : runs == "sse2";
-    return y.size() == 2 && dispatched ? 0 : 1;
+  net_t net;
+  tenet::tensor<float, net_t::input_shape> x{};
+  auto y = net.predict(x);
+  const std::string_view active = tenet::simd::active_isa(), runs = net_t::isa_name();
+  std::printf("active_isa: %.*s, the network runs: %.*s\n", static_cast<int>(active.size()), active.data(), static_cast<int>(runs.size()),
+              runs.data());
+  // AVX-512 and AVX2 were compiled for it; below them it runs its own baseline (sse2)
+  const bool dispatched = active == "avx512" || active == "avx2" ? runs == active : runs == "sse2";
+  return y.size() == 2 && dispatched ? 0 : 1;
 }

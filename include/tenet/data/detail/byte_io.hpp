@@ -142,8 +142,7 @@ class byte_reader {
     std::string message = text != nullptr ? text : "";
     // zlib prefixes its messages with the path; we name the file ourselves.
     if (message.rfind(path_ + ": ", 0) == 0) message.erase(0, path_.size() + 2);
-    if (code == Z_BUF_ERROR)
-      throw data_error(path_, "the gzip stream ends early: the .gz file is truncated (zlib: " + message + ")");
+    if (code == Z_BUF_ERROR) throw data_error(path_, "the gzip stream ends early: the .gz file is truncated (zlib: " + message + ")");
     if (code == Z_ERRNO) throw data_error(path_, "cannot read the file: " + message);
     if (code == Z_MEM_ERROR) throw data_error(path_, "out of memory while decompressing (zlib: " + message + ")");
     throw data_error(path_, "the gzip stream is corrupt (zlib: " + message + "); download or copy the file again");
