@@ -1,5 +1,5 @@
 // bench_chart: grouped bar charts for docs/benchmarks.md, drawn with tenet's own canvas
-// (include/tenet/io/canvas.hpp), from a small CSV that report.py writes.
+// (include/tenet/pictures/canvas.hpp), from a small CSV that report.py writes.
 //
 //   bench_chart <in.csv> <out.png>
 //
@@ -23,14 +23,14 @@
 #include <string>
 #include <vector>
 
-#include <tenet/io/canvas.hpp>
+#include <tenet/pictures/canvas.hpp>
 
 namespace {
 
-using tenet::io::align;
-using tenet::io::canvas;
-using tenet::io::rgb;
-namespace colours = tenet::io::colours;
+using tenet::pictures::align;
+using tenet::pictures::canvas;
+using tenet::pictures::rgb;
+namespace colours = tenet::pictures::colours;
 
 struct group {
   std::string label;

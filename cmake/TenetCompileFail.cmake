@@ -1,4 +1,4 @@
-# tenet_add_compile_fail_test(<name> SOURCE <file> REGEX <regex> [LABELS <label>...])
+# tenet_add_compile_fail_test(<name> SOURCE <file> REGEX <regex> [LINK <target>] [LABELS <label>...])
 #
 # Adds two EXCLUDE_FROM_ALL executables built from <file>:
 #   <name>_ok  built as is                    -> ctest <name>_ok must build
@@ -6,14 +6,17 @@
 #              build, and the combined build output must match <regex>
 #              (a CMake regular expression, matched after LC_ALL=C so g++
 #              prints plain ASCII quotes).
-# Both tests carry the label `compile_fail` (plus LABELS), so
+# Both link LINK (default tenet::tenet). Both tests carry the label `compile_fail` (plus LABELS), so
 # `ctest -LE compile_fail` skips them.
 include_guard(GLOBAL)
 
 set(_TENET_EXPECT_BUILD_FAILURE_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/TenetExpectBuildFailure.cmake")
 
 function(tenet_add_compile_fail_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE;REGEX" "LABELS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE;REGEX;LINK" "LABELS")
+  if(NOT arg_LINK)
+    set(arg_LINK tenet::tenet)
+  endif()
   if(NOT arg_SOURCE)
     message(FATAL_ERROR "tenet_add_compile_fail_test(${name}): SOURCE is required")
   endif()
@@ -25,7 +28,7 @@ function(tenet_add_compile_fail_test name)
   foreach(_kind ok ko)
     set(_tgt ${name}_${_kind})
     add_executable(${_tgt} EXCLUDE_FROM_ALL "${_src}")
-    target_link_libraries(${_tgt} PRIVATE tenet::tenet)
+    target_link_libraries(${_tgt} PRIVATE ${arg_LINK})
     if(COMMAND tenet_set_target_options)
       tenet_set_target_options(${_tgt})
     endif()

@@ -1,15 +1,24 @@
-# tenet_add_header_tests(<target> INCLUDE_DIR <dir> [EXCLUDE_REGEX <regex>])
+# tenet_add_header_tests(<target> INCLUDE_DIR <dir> [MATCH_REGEX <regex>] [EXCLUDE_REGEX <regex>]
+#                        [LINK <target>])
 #
-# For every public header under <dir>/tenet/ (headers in a `detail/` directory
-# excluded), generates a translation unit that includes only that header,
-# twice (checks #pragma once / include guards), and compiles all of them into
-# the OBJECT library <target>, which is part of `all`: building is passing.
+# For every public header under <dir>/tenet/ whose path (relative to <dir>, e.g.
+# tenet/pictures/png.hpp) matches MATCH_REGEX (default: all) and not EXCLUDE_REGEX (default:
+# headers in a `detail/` directory), generates a translation unit that includes only that
+# header, twice (checks #pragma once / include guards), and compiles all of them into the
+# OBJECT library <target>, linked to LINK only (default tenet::tenet), which is part of
+# `all`: building is passing.
 include_guard(GLOBAL)
 
 function(tenet_add_header_tests target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "INCLUDE_DIR;EXCLUDE_REGEX" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "INCLUDE_DIR;MATCH_REGEX;EXCLUDE_REGEX;LINK" "")
   if(NOT arg_EXCLUDE_REGEX)
     set(arg_EXCLUDE_REGEX "(^|/)detail/")
+  endif()
+  if(NOT arg_MATCH_REGEX)
+    set(arg_MATCH_REGEX ".")
+  endif()
+  if(NOT arg_LINK)
+    set(arg_LINK tenet::tenet)
   endif()
   file(GLOB_RECURSE _headers CONFIGURE_DEPENDS
        RELATIVE "${arg_INCLUDE_DIR}"
@@ -17,7 +26,7 @@ function(tenet_add_header_tests target)
   list(SORT _headers)
   set(_sources "")
   foreach(_h IN LISTS _headers)
-    if(_h MATCHES "${arg_EXCLUDE_REGEX}")
+    if(_h MATCHES "${arg_EXCLUDE_REGEX}" OR NOT _h MATCHES "${arg_MATCH_REGEX}")
       continue()
     endif()
     string(REGEX REPLACE "\\.hpp$" "" _stem "${_h}")
@@ -35,7 +44,7 @@ function(tenet_add_header_tests target)
     return()
   endif()
   add_library(${target} OBJECT ${_sources})
-  target_link_libraries(${target} PRIVATE tenet::tenet)
+  target_link_libraries(${target} PRIVATE ${arg_LINK})
   if(COMMAND tenet_set_target_options)
     tenet_set_target_options(${target})
   endif()

@@ -23,12 +23,13 @@ int main(int argc, char** argv) {
     auto result = lecture::train_and_report("seed_cnn", net, o, tenet::adam{.learning_rate = 1e-3f}, {}, {"seed_cnn_kernels.png"});
 
     // The lecture's "visualize the kernels": the 16 learned 2x2 filters.
-    const auto kernels = tenet::io::conv_kernel_images(net.layer<0>().weights(), 2, 2, 1, 16);
+    const auto kernels = tenet::pictures::conv_kernel_images(net.layer<0>().weights(), 2, 2, 1, 16);
     const std::string kernels_png = (o.out / "seed_cnn_kernels.png").string();
     lecture::save_png(
         result,
-        tenet::io::draw_image_grid(
-            kernels, {.title = "seed_cnn: the 16 learned 2x2 kernels", .columns = 8, .scale = 24, .map = tenet::io::colour_map::diverging}),
+        tenet::pictures::draw_image_grid(
+            kernels,
+            {.title = "seed_cnn: the 16 learned 2x2 kernels", .columns = 8, .scale = 24, .map = tenet::pictures::colour_map::diverging}),
         kernels_png);
     lecture::finish("seed_cnn", o, result, {kernels_png});
   });

@@ -25,8 +25,8 @@
 
 #include <tenet/data/fashion_mnist.hpp>
 #include <tenet/data/idx.hpp>
-#include <tenet/io/plot.hpp>
 #include <tenet/io/weights.hpp>
+#include <tenet/pictures/plot.hpp>
 #include <tenet/tenet.hpp>
 #include <tenet/train/trainer.hpp>
 
@@ -186,7 +186,7 @@ struct outcome {
   tenet::history history;
   tenet::evaluation test;
   std::vector<std::size_t> confusion;  // 10 x 10, row = true class
-  std::vector<tenet::io::grid_image> misclassified;
+  std::vector<tenet::pictures::grid_image> misclassified;
   std::vector<std::string> write_failures;  // outputs that could not be written, reported by finish()
 };
 
@@ -296,9 +296,9 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
     ++result.confusion[test.labels[i] * 10 + predicted];
     if (predicted != test.labels[i] && result.misclassified.size() < 40)
       result.misclassified.push_back(
-          tenet::io::make_grid_image(test.images[i], "true: " + names[test.labels[i]] + "\npred: " + names[predicted], 0));
+          tenet::pictures::make_grid_image(test.images[i], "true: " + names[test.labels[i]] + "\npred: " + names[predicted], 0));
   }
-  for (auto& image : result.misclassified) image.caption_colour = tenet::io::colours::red;
+  for (auto& image : result.misclassified) image.caption_colour = tenet::pictures::colours::red;
 
   std::error_code ignored;
   fs::create_directories(o.out, ignored);  // checked before training; may have been removed since
@@ -319,14 +319,14 @@ outcome train_and_report(const char* name, Net& net, const options& o, Optimizer
     val_accuracy.push_back(e.val_accuracy);
   }
   // Every file is replaced only once its new version is complete.
-  save_png(result, tenet::io::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
+  save_png(result, tenet::pictures::draw_training_curves(loss, val_loss, accuracy, val_accuracy, std::string(name) + ": training curves"),
            prefix + "_curves.png");
-  save_png(result, tenet::io::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"}),
+  save_png(result, tenet::pictures::draw_confusion_matrix(result.confusion, names, {.title = std::string(name) + ": test set"}),
            prefix + "_confusion.png");
   if (!result.misclassified.empty())
     save_png(result,
-             tenet::io::draw_image_grid(result.misclassified,
-                                        {.title = std::string(name) + ": misclassified test images", .columns = 8, .scale = 3}),
+             tenet::pictures::draw_image_grid(result.misclassified,
+                                              {.title = std::string(name) + ": misclassified test images", .columns = 8, .scale = 3}),
              prefix + "_misclassified.png");
   write_output(result, prefix + "_history.csv", [&](const fs::path& temporary) { result.history.write_csv(temporary.string()); });
   return result;

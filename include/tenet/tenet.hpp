@@ -1,6 +1,9 @@
 #pragma once
-/// Everything needed to declare and run a network. Training, data and file I/O live in their
-/// own headers so that inference-only users do not pay for them.
+/// Everything needed to declare and run a network: the core umbrella (CMake target
+/// `tenet::tenet`, which needs Hana, xsimd and TBB only). Training (train/trainer.hpp) and
+/// weight files (io/weights.hpp) are core headers of their own; datasets and IDX files are
+/// the `tenet::data` component (<tenet/data.hpp>, zlib) and PNG pictures the
+/// `tenet::pictures` component (<tenet/pictures.hpp>, libpng). Nothing here includes them.
 
 #include "config.hpp"
 #include "diagnostics.hpp"

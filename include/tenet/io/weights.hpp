@@ -5,7 +5,7 @@
 /// A file can only be loaded into a network of the same type, up to what the fingerprint
 /// ignores (fingerprint.hpp). Loading checks everything before it changes anything; saving
 /// replaces the target atomically. Failures throw `tenet::weights_error`, whose message
-/// names the file. Needs POSIX (fsync, rename) and zlib (link ZLIB::ZLIB, or -lz).
+/// names the file. Needs POSIX (fsync, rename); part of the core (`tenet::tenet`), no zlib.
 
 #if !defined(__unix__) && !defined(__APPLE__)
 #error "tenet/io/weights.hpp: saving needs POSIX fsync/rename; this platform is not supported yet"
@@ -31,8 +31,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "../detail/crc32.hpp"
 #include "../layer_view.hpp"
 #include "fingerprint.hpp"
 
@@ -96,17 +96,8 @@ inline std::uint64_t get_u64(const unsigned char* p) {
 }
 inline float get_f32(const unsigned char* p) { return std::bit_cast<float>(get_u32(p)); }
 
-/// zlib's CRC-32 (the one of gzip and PNG), in pieces zlib's `uInt` length can hold.
-inline std::uint32_t crc32_of(const unsigned char* data, std::size_t n) {
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  while (n > 0) {
-    const std::size_t piece = std::min<std::size_t>(n, std::size_t{1} << 30);
-    crc = ::crc32(crc, data, static_cast<uInt>(piece));
-    data += piece;
-    n -= piece;
-  }
-  return static_cast<std::uint32_t>(crc);
-}
+/// The checksum of weight files and checkpoints: CRC-32, the one of gzip and PNG.
+inline std::uint32_t crc32_of(const unsigned char* data, std::size_t n) noexcept { return tenet::detail::crc32(data, n); }
 
 // --- message helpers ---------------------------------------------------------------------
 

@@ -16,7 +16,6 @@
 #include <limits>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +23,7 @@
 #include "../tensor.hpp"
 #include "canvas.hpp"
 
-namespace tenet::io {
+namespace tenet::pictures {
 
 // ---------------------------------------------------------------------------------------------
 // Image grids
@@ -49,11 +48,11 @@ struct grid_image {
 /// A grid image from channel `channel` of an image tensor, e.g. a `tensor<float, shape<28, 28, 1>>`.
 template <class S>
 grid_image make_grid_image(const tensor<float, S>& image, std::string caption = {}, std::size_t channel = 0) {
-  static_assert(S::rank == 3, "tenet::io::make_grid_image: the tensor must be an image, shape<H, W, C>");
+  static_assert(S::rank == 3, "tenet::pictures::make_grid_image: the tensor must be an image, shape<H, W, C>");
   constexpr std::size_t height = S::dims[0], width = S::dims[1];
   if (channel >= S::dims[2])
-    throw std::invalid_argument("tenet::io::make_grid_image: channel " + std::to_string(channel) + " of an image with " +
-                                std::to_string(S::dims[2]) + " channel(s)");
+    throw drawing_error("tenet::pictures::make_grid_image: channel " + std::to_string(channel) + " of an image with " +
+                        std::to_string(S::dims[2]) + " channel(s)");
   grid_image result{width, height, std::vector<float>(width * height), std::move(caption), colours::black};
   for (std::size_t y = 0; y < height; ++y)
     for (std::size_t x = 0; x < width; ++x) result.values[y * width + x] = image(y, x, channel);
@@ -66,9 +65,9 @@ grid_image make_grid_image(const tensor<float, S>& image, std::string caption = 
 inline std::vector<grid_image> conv_kernel_images(std::span<const float> weights, std::size_t kh, std::size_t kw, std::size_t channels,
                                                   std::size_t filters, std::size_t channel = 0) {
   if (weights.size() != kh * kw * channels * filters || channel >= channels)
-    throw std::invalid_argument("tenet::io::conv_kernel_images: " + std::to_string(weights.size()) + " weights do not form " +
-                                std::to_string(filters) + " kernels of " + std::to_string(kh) + "x" + std::to_string(kw) + "x" +
-                                std::to_string(channels) + " (or channel " + std::to_string(channel) + " does not exist)");
+    throw drawing_error("tenet::pictures::conv_kernel_images: " + std::to_string(weights.size()) + " weights do not form " +
+                        std::to_string(filters) + " kernels of " + std::to_string(kh) + "x" + std::to_string(kw) + "x" +
+                        std::to_string(channels) + " (or channel " + std::to_string(channel) + " does not exist)");
   std::vector<grid_image> kernels(filters);
   for (std::size_t f = 0; f < filters; ++f) {
     kernels[f] = {kw, kh, std::vector<float>(kh * kw), std::to_string(f), colours::black};
@@ -143,13 +142,13 @@ inline std::vector<std::string> split_lines(std::string_view text) {
 /// and framed, its caption centred underneath; a colour bar at the bottom shows the shared
 /// value scale (unless `normalize_each`).
 inline canvas draw_image_grid(std::span<const grid_image> images, const image_grid_options& options = {}) {
-  if (images.empty()) throw std::invalid_argument("tenet::io::draw_image_grid: no images to draw");
+  if (images.empty()) throw drawing_error("tenet::pictures::draw_image_grid: no images to draw");
   if (options.columns == 0 || options.scale == 0 || options.text_scale < 1)
-    throw std::invalid_argument("tenet::io::draw_image_grid: columns, scale and text_scale must be at least 1");
+    throw drawing_error("tenet::pictures::draw_image_grid: columns, scale and text_scale must be at least 1");
   for (const auto& image : images)
     if (image.values.size() != image.width * image.height || image.width == 0)
-      throw std::invalid_argument("tenet::io::draw_image_grid: image \"" + image.caption + "\" has " + std::to_string(image.values.size()) +
-                                  " values for " + std::to_string(image.width) + "x" + std::to_string(image.height) + " pixels");
+      throw drawing_error("tenet::pictures::draw_image_grid: image \"" + image.caption + "\" has " + std::to_string(image.values.size()) +
+                          " values for " + std::to_string(image.width) + "x" + std::to_string(image.height) + " pixels");
   const int ts = options.text_scale, scale = static_cast<int>(options.scale);
   const int margin = 12, gap = 14, line = font::line_height * ts;
 
@@ -252,9 +251,9 @@ inline canvas draw_confusion_matrix(std::span<const std::size_t> counts, std::sp
                                     const confusion_options& options = {}) {
   const std::size_t n = class_names.size();
   if (n == 0 || counts.size() != n * n)
-    throw std::invalid_argument("tenet::io::draw_confusion_matrix: " + std::to_string(n) + " class names need " + std::to_string(n * n) +
-                                " counts (n x n, row = true class), but " + std::to_string(counts.size()) + " were given");
-  if (options.text_scale < 1) throw std::invalid_argument("tenet::io::draw_confusion_matrix: text_scale must be at least 1");
+    throw drawing_error("tenet::pictures::draw_confusion_matrix: " + std::to_string(n) + " class names need " + std::to_string(n * n) +
+                        " counts (n x n, row = true class), but " + std::to_string(counts.size()) + " were given");
+  if (options.text_scale < 1) throw drawing_error("tenet::pictures::draw_confusion_matrix: text_scale must be at least 1");
   const int ts = options.text_scale, margin = 14, line = font::line_height * ts;
   const int ni = static_cast<int>(n);
 
@@ -401,9 +400,9 @@ inline ticks nice_ticks(double low, double high, int target, bool integers) {
 /// Draws the panels side by side, each with a frame, grid lines, tick labels, axis labels
 /// and a legend underneath naming its series; `options.title` above them all.
 inline canvas draw_line_chart(std::span<const chart_panel> panels, const chart_options& options = {}) {
-  if (panels.empty()) throw std::invalid_argument("tenet::io::draw_line_chart: no panels to draw");
+  if (panels.empty()) throw drawing_error("tenet::pictures::draw_line_chart: no panels to draw");
   if (options.text_scale < 1 || options.plot_width < 50 || options.plot_height < 50)
-    throw std::invalid_argument("tenet::io::draw_line_chart: text_scale must be at least 1 and the plot at least 50x50 pixels");
+    throw drawing_error("tenet::pictures::draw_line_chart: text_scale must be at least 1 and the plot at least 50x50 pixels");
   const int ts = options.text_scale, margin = 14, line = font::line_height * ts;
   const int pw = options.plot_width, ph = options.plot_height;
 
@@ -425,8 +424,8 @@ inline canvas draw_line_chart(std::span<const chart_panel> panels, const chart_o
     if (panel.y_min) lo = *panel.y_min;
     if (panel.y_max) hi = *panel.y_max;
     if ((panel.y_min || panel.y_max) && !(hi > lo))
-      throw std::invalid_argument("tenet::io::draw_line_chart: panel \"" + panel.title + "\": the y range " + std::to_string(lo) + " .. " +
-                                  std::to_string(hi) + " is empty (y_min must be below y_max and below the data's largest value)");
+      throw drawing_error("tenet::pictures::draw_line_chart: panel \"" + panel.title + "\": the y range " + std::to_string(lo) + " .. " +
+                          std::to_string(hi) + " is empty (y_min must be below y_max and below the data's largest value)");
     layout l{};
     const double x0 = options.x_start, x1 = options.x_start + static_cast<double>(points > 0 ? points - 1 : 0);
     l.x = detail::nice_ticks(x0, x1, std::max(2, std::min(8, pw / 50)), true);
@@ -560,10 +559,10 @@ inline canvas draw_training_curves(std::span<const float> loss, std::span<const 
   add(accuracy_panel, "accuracy", accuracy);
   add(accuracy_panel, "val_accuracy", val_accuracy);
   if (!accuracy_panel.lines.empty()) panels.push_back(std::move(accuracy_panel));
-  if (panels.empty()) throw std::invalid_argument("tenet::io::draw_training_curves: every series is empty");
+  if (panels.empty()) throw drawing_error("tenet::pictures::draw_training_curves: every series is empty");
   chart_options options;
   options.title = title;
   return draw_line_chart(panels, options);
 }
 
-}  // namespace tenet::io
+}  // namespace tenet::pictures

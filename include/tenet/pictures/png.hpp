@@ -14,23 +14,16 @@
 #include <filesystem>
 #include <limits>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include <png.h>
 
-#include "../error.hpp"
 #include "../tensor.hpp"
+#include "error.hpp"
 
-namespace tenet::io {
-
-/// Thrown when a picture cannot be written. The message starts with `tenet::io: <path>: `.
-class write_error : public tenet::error {
- public:
-  write_error(const std::string& path, const std::string& problem) : tenet::error("tenet::io: " + path + ": " + problem) {}
-};
+namespace tenet::pictures {
 
 namespace detail {
 
@@ -40,10 +33,10 @@ inline void write_png(const std::filesystem::path& path, std::size_t width, std:
   // PNG's own limit is 2^31 - 1 per side; anything near it is a bug in the caller.
   constexpr std::size_t max_side = std::size_t{1} << 20;
   if (width == 0 || height == 0 || width > max_side || height > max_side)
-    throw write_error(name, "cannot write a " + std::to_string(width) + "x" + std::to_string(height) +
+    throw write_error(path, "cannot write a " + std::to_string(width) + "x" + std::to_string(height) +
                                 " picture: each side must be between 1 and " + std::to_string(max_side) + " pixels");
   if (pixels.size() != width * height * channels)
-    throw write_error(name, "a " + std::to_string(width) + "x" + std::to_string(height) + (channels == 1 ? " grayscale" : " RGB") +
+    throw write_error(path, "a " + std::to_string(width) + "x" + std::to_string(height) + (channels == 1 ? " grayscale" : " RGB") +
                                 " picture needs " + std::to_string(width * height * channels) + " bytes, but " +
                                 std::to_string(pixels.size()) + " were given");
   errno = 0;
@@ -54,7 +47,7 @@ inline void write_png(const std::filesystem::path& path, std::size_t width, std:
     std::error_code ignored;
     if (path.has_parent_path() && !std::filesystem::is_directory(path.parent_path(), ignored))
       hint = " (the directory " + path.parent_path().string() + " does not exist)";
-    throw write_error(name, std::string("cannot create the file: ") + (error != 0 ? std::strerror(error) : "unknown error") + hint);
+    throw write_error(path, std::string("cannot create the file: ") + (error != 0 ? std::strerror(error) : "unknown error") + hint);
   }
   png_image image;
   std::memset(&image, 0, sizeof image);
@@ -71,7 +64,7 @@ inline void write_png(const std::filesystem::path& path, std::size_t width, std:
   if (!ok || !closed) {
     std::remove(name.c_str());  // no half-written picture left behind
     throw write_error(
-        name, !ok ? "libpng could not write the picture: " + message
+        path, !ok ? "libpng could not write the picture: " + message
                   : std::string("cannot finish writing the file: ") + (close_error != 0 ? std::strerror(close_error) : "write error"));
   }
 }
@@ -98,9 +91,9 @@ inline void write_png_rgb(const std::filesystem::path& path, std::size_t width, 
 template <class S>
 void write_png(const std::filesystem::path& path, const tensor<float, S>& image, std::size_t scale = 1) {
   static_assert(S::rank == 3 && (S::dims[2] == 1 || S::dims[2] == 3),
-                "tenet::io::write_png: the tensor must be an image, shape<H, W, 1> (gray) or shape<H, W, 3> (RGB)");
+                "tenet::pictures::write_png: the tensor must be an image, shape<H, W, 1> (gray) or shape<H, W, 3> (RGB)");
   constexpr std::size_t height = S::dims[0], width = S::dims[1], channels = S::dims[2];
-  if (scale == 0) throw write_error(path.string(), "write_png: scale must be at least 1");
+  if (scale == 0) throw write_error(path, "write_png: scale must be at least 1");
   std::vector<std::uint8_t> bytes(width * scale * height * scale * channels);
   for (std::size_t y = 0; y < height * scale; ++y)
     for (std::size_t x = 0; x < width * scale; ++x)
@@ -109,4 +102,4 @@ void write_png(const std::filesystem::path& path, const tensor<float, S>& image,
   detail::write_png(path, width * scale, height * scale, bytes, channels);
 }
 
-}  // namespace tenet::io
+}  // namespace tenet::pictures

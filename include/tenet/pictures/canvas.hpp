@@ -9,15 +9,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "error.hpp"
 #include "font.hpp"
 #include "png.hpp"
 
-namespace tenet::io {
+namespace tenet::pictures {
 
 /// An 8-bit RGB colour.
 struct rgb {
@@ -60,8 +60,8 @@ class canvas {
 
   canvas(int width, int height, rgb background = colours::white) : width_(width), height_(height) {
     if (width <= 0 || height <= 0 || width > max_side || height > max_side)
-      throw std::invalid_argument("tenet::io::canvas: each side must be between 1 and " + std::to_string(max_side) + " pixels, got " +
-                                  std::to_string(width) + "x" + std::to_string(height));
+      throw drawing_error("tenet::pictures::canvas: each side must be between 1 and " + std::to_string(max_side) + " pixels, got " +
+                          std::to_string(width) + "x" + std::to_string(height));
     pixels_.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
     fill_rect(0, 0, width, height, background);
   }
@@ -73,7 +73,7 @@ class canvas {
 
   rgb at(int x, int y) const {
     if (!inside(x, y))
-      throw std::out_of_range("tenet::io::canvas::at: (" + std::to_string(x) + ", " + std::to_string(y) + ") is outside the canvas");
+      throw drawing_error("tenet::pictures::canvas::at: (" + std::to_string(x) + ", " + std::to_string(y) + ") is outside the canvas");
     const std::size_t i = index(x, y);
     return {pixels_[i], pixels_[i + 1], pixels_[i + 2]};
   }
@@ -179,4 +179,4 @@ class canvas {
   std::vector<std::uint8_t> pixels_;
 };
 
-}  // namespace tenet::io
+}  // namespace tenet::pictures

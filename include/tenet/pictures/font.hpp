@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace tenet::io::font {
+namespace tenet::pictures::font {
 
 /// Width of a glyph in pixels.
 inline constexpr int glyph_width = 5;
@@ -140,4 +140,4 @@ constexpr bool pixel(char c, int x, int y) noexcept {
          ((glyph(c)[static_cast<std::size_t>(y)] >> (glyph_width - 1 - x)) & 1) != 0;
 }
 
-}  // namespace tenet::io::font
+}  // namespace tenet::pictures::font
