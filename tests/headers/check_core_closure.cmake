@@ -1,6 +1,8 @@
 # headers.core_includes_no_component (tests/headers/CMakeLists.txt), run with cmake -P:
 # preprocesses each core header's generated TU with -M and fails if what it includes comes
-# from a component (include/tenet/data/, include/tenet/pictures/) or from zlib or libpng.
+# from a component (include/tenet/data/, include/tenet/pictures/) or from zlib or libpng, and
+# if the inference umbrella (tenet.hpp) or network.hpp reaches training (train/) or the
+# weight files (io/weights.hpp, which needs POSIX): running a network needs neither.
 #   -DTENET_CXX=<compiler> -DTENET_INCLUDES=<dir|dir...> -DTENET_IMPLICIT=<the compiler's own dirs|...>
 #   -DTENET_DEFINES=<def|...> -DTENET_TUS=<tu|tu...>
 cmake_minimum_required(VERSION 3.25)
@@ -31,6 +33,10 @@ foreach(_tu IN LISTS _tus)
   file(STRINGS "${_tu}" _header REGEX "^#include")
   list(GET _header 0 _header)
   string(REGEX MATCHALL "[^ \\\n]*(/tenet/data/|/tenet/pictures/|/tenet/data\\.hpp|/tenet/pictures\\.hpp|/zlib\\.h|/png\\.h)[^ \\\n]*" _found "${_deps}")
+  if(_header MATCHES "<tenet/(tenet|network)\\.hpp>")
+    string(REGEX MATCHALL "[^ \\\n]*(/tenet/train/|/tenet/io/weights\\.hpp)[^ \\\n]*" _training "${_deps}")
+    list(APPEND _found ${_training})
+  endif()
   if(_found)
     list(REMOVE_DUPLICATES _found)
     string(APPEND _bad "  ${_header} includes: ${_found}\n")
@@ -41,6 +47,8 @@ if(_checked EQUAL 0)
   message(FATAL_ERROR "no core header was checked (TENET_TUS is empty)")
 endif()
 if(_bad)
-  message(FATAL_ERROR "core headers include component headers or their libraries (the core links neither zlib nor libpng):\n${_bad}")
+  message(FATAL_ERROR "core headers include component headers or their libraries (the core links neither zlib nor libpng), "
+                      "or the inference headers include training or weight files:\n${_bad}")
 endif()
-message(STATUS "${_checked} core headers include nothing from data/ or pictures/, nor zlib.h or png.h")
+message(STATUS "${_checked} core headers include nothing from data/ or pictures/, nor zlib.h or png.h; "
+               "tenet.hpp and network.hpp nothing from train/ nor io/weights.hpp")
