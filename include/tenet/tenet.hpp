@@ -14,6 +14,7 @@
 #include "layers/dropout.hpp"
 #include "layers/expect.hpp"
 #include "layers/flatten.hpp"
+#include "layers/global_avg_pool.hpp"
 #include "layers/input.hpp"
 #include "layers/pooling.hpp"
 #include "layers/softmax.hpp"
