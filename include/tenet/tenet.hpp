@@ -11,6 +11,7 @@
 #include "layers/avg_pool.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
+#include "layers/depthwise_conv2d.hpp"
 #include "layers/dropout.hpp"
 #include "layers/expect.hpp"
 #include "layers/flatten.hpp"
